@@ -43,7 +43,7 @@ export class AuditService {
       resourceId: rec.resourceId ?? null,
       organizationId: rec.organizationId ?? (p.kind === 'satellite' ? p.organizationId : null),
       orbitId: rec.orbitId ?? null,
-      details: rec.details ?? {},
+      details: (rec.details ?? {}) as object,
       requestId: ctx.requestId || null,
     });
   }

@@ -36,7 +36,7 @@ export function dataSourceOptions(config: AppConfig, engine: DatabaseEngine): Da
     synchronize: false,
     installExtensions: false,
     uuidExtension: 'pgcrypto' as const,
-    logging: ['error' as const],
+    logging: false,
   };
   if (engine.kind === 'postgres') {
     return { ...common, url: engine.url, poolSize: config.dbPoolSize, extra: { idleTimeoutMillis: 30_000 } };

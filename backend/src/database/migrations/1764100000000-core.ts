@@ -59,7 +59,6 @@ export class Core1764100000000 implements MigrationInterface {
         organization_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
         email varchar(320) NOT NULL,
         role varchar(16) NOT NULL CHECK (role IN ('admin', 'member')),
-        token_hash char(64) NOT NULL UNIQUE,
         invited_by uuid REFERENCES users(id) ON DELETE SET NULL,
         expires_at timestamptz NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()

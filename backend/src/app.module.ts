@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccessModule } from './access/access.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthGuard } from './common/auth/auth.guard.js';
+import { AuthCoreModule } from './common/auth/auth-core.module.js';
+import { ErrorFilter } from './common/error.filter.js';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { OrbitsModule } from './orbits/orbits.module.js';
+import { OrganizationsModule } from './organizations/organizations.module.js';
+import { StorageModule } from './storage/storage.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/** Feature modules, in the order their routes should appear in the OpenAPI document. */
+export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, AuditModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), AuthCoreModule, AccessModule, ...FEATURE_MODULES],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}
