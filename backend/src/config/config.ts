@@ -38,6 +38,10 @@ export interface AppConfig {
   maxArtifactBytes: number;
   /** `APOGEE_SIGNED_URL_TTL` — lifetime of signed upload/download URLs in seconds. Default 3600. */
   signedUrlTtlSec: number;
+  /** `APOGEE_MULTIPART_THRESHOLD` — artifacts larger than this upload in parts, bytes. Default 64 MiB. */
+  multipartThresholdBytes: number;
+  /** `APOGEE_PART_SIZE` — multipart part size, bytes (min 5 MiB, S3's floor); raised per upload so there are at most 10,000 parts. Default 16 MiB. */
+  partSizeBytes: number;
   /** `LOG_LEVEL` — pino level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `APOGEE_FRONTEND_DIR` — built dashboard to serve; unset means `frontend/dist` when it exists. */
@@ -134,6 +138,8 @@ export function loadConfig(env: Env, loadSecretKey?: (dataDir: string) => Buffer
     storageDir: path.resolve(env.APOGEE_STORAGE_DIR || path.join(dataDir, 'storage')),
     maxArtifactBytes: int(env, 'APOGEE_MAX_ARTIFACT_BYTES', 5 * 1024 ** 4, 1),
     signedUrlTtlSec: int(env, 'APOGEE_SIGNED_URL_TTL', 3600, 10, 7 * 24 * 3600),
+    multipartThresholdBytes: int(env, 'APOGEE_MULTIPART_THRESHOLD', 64 * 1024 ** 2, 0),
+    partSizeBytes: int(env, 'APOGEE_PART_SIZE', 16 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
     logLevel,
     frontendDir: env.APOGEE_FRONTEND_DIR ? path.resolve(env.APOGEE_FRONTEND_DIR) : null,
     corsOrigins: (env.APOGEE_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
