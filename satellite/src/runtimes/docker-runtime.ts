@@ -120,7 +120,6 @@ export function buildCreateOptions(spec: DeploymentSpec, ctx: CreateContext): Do
     ...(res?.memoryBytes ? { Memory: res.memoryBytes } : {}),
     ...(res?.cpus ? { NanoCpus: Math.round(res.cpus * 1e9) } : {}),
     ...(res?.gpus ? { DeviceRequests: deviceRequests(res.gpus) } : {}),
-    Init: true,
   };
   return {
     name: containerName(spec.deploymentId),
