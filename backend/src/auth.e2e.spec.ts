@@ -87,6 +87,29 @@ describe('accounts', () => {
     expect(past.status).toBe(400);
   });
 
+  it('authenticates a browser through httpOnly cookies and refreshes from the refresh cookie', async () => {
+    const res = await fetch(`${t.baseURL}/v1/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(t.admin),
+    });
+    const cookies = res.headers.getSetCookie();
+    const access = cookies.find((c) => c.startsWith('apogee_access='))!;
+    const refresh = cookies.find((c) => c.startsWith('apogee_refresh='))!;
+    expect(access).toMatch(/HttpOnly/i);
+    expect(access).toMatch(/SameSite=Strict/i);
+    expect(refresh).toMatch(/Path=\/v1\/auth/);
+    const me = await fetch(`${t.baseURL}/v1/users/me`, { headers: { cookie: access.split(';')[0]! } });
+    expect(me.status).toBe(200);
+    const refreshed = await fetch(`${t.baseURL}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: refresh.split(';')[0]!, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.headers.getSetCookie().some((c) => c.startsWith('apogee_refresh='))).toBe(true);
+  });
+
   it('answers 401 with the error shape when no credentials are sent', async () => {
     const r = await http(t.baseURL).get('/v1/organizations');
     expect(r.status).toBe(401);
