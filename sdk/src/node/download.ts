@@ -1,9 +1,9 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Apogee } from '../client.js';
-import { APIError, APIUserAbortError, ApogeeError, ChecksumMismatchError } from '../core/errors.js';
+import { APIConnectionError, APIError, APIUserAbortError, ApogeeError, ChecksumMismatchError } from '../core/errors.js';
 import { ProgressTracker } from '../core/progress.js';
-import { retryDelayMs } from '../core/retry.js';
+import { retryDelayMs, shouldRetry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { DownloadOptions, DownloadResult } from '../transfer/download-types.js';
 import { anySignal } from '../transfer/upload.js';
@@ -147,8 +147,9 @@ interface ChunkContext {
 }
 
 /**
- * Fetches bytes `[start, end)` into the file at their offset. Retries connection failures and
- * streams cut short; a 403 (expired URL) gets a fresh URL.
+ * Fetches bytes `[start, end)` into the file at their offset. Retries (up to the client's
+ * `maxRetries`) connection failures, 5xx and streams cut short; a 403 (expired URL) gets one
+ * fresh URL.
  */
 async function fetchChunk(
   ctx: ChunkContext,
@@ -158,7 +159,7 @@ async function fetchChunk(
   whole = false,
 ): Promise<void> {
   const { client, fh, progress } = ctx;
-  const maxAttempts = client.maxRetries + 3;
+  let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     const info = ctx.getInfo();
     let written = 0;
@@ -169,38 +170,49 @@ async function fetchChunk(
         auth: false,
         signal,
         responseType: 'stream',
-        maxRetries: client.maxRetries,
-        headers: whole ? { 'Accept-Encoding': 'identity' } : { Range: `bytes=${start}-${end - 1}`, 'Accept-Encoding': 'identity' },
+        // This loop retries, so that a body cut short is retried like a failed request.
+        maxRetries: 0,
+        headers: whole
+          ? { 'Accept-Encoding': 'identity' }
+          : { Range: `bytes=${start}-${end - 1}`, 'Accept-Encoding': 'identity' },
       });
       if (!whole && res.status !== 206 && !(start === 0 && end === ctx.size)) {
         destroy(res.data);
         throw new RangeNotSupported('The storage server ignored the Range header');
       }
       let pos = start;
-      for await (const chunk of res.data) {
-        if (pos + chunk.length > end) {
-          destroy(res.data);
-          throw new ApogeeError(`The server sent more than the ${end - start} bytes asked for`);
+      try {
+        for await (const chunk of res.data) {
+          if (pos + chunk.length > end) {
+            throw new ApogeeError(`The server sent more than the ${end - start} bytes asked for`);
+          }
+          await fh.write(chunk, 0, chunk.length, pos);
+          pos += chunk.length;
+          written += chunk.length;
+          progress.add(chunk.length);
         }
-        await fh.write(chunk, 0, chunk.length, pos);
-        pos += chunk.length;
-        written += chunk.length;
-        progress.add(chunk.length);
+      } catch (e) {
+        destroy(res.data);
+        if (e instanceof ApogeeError || signal?.aborted) throw e;
+        throw new APIConnectionError(`Download interrupted: ${(e as Error).message}`, { cause: e });
       }
-      if (pos !== end) throw new ApogeeError(`Connection closed after ${pos - start} of ${end - start} bytes`);
+      if (pos !== end) throw new APIConnectionError(`Connection closed after ${pos - start} of ${end - start} bytes`);
       return;
     } catch (e) {
       progress.add(-written);
-      if (e instanceof RangeNotSupported || e instanceof APIUserAbortError || signal?.aborted) {
-        throw signal?.aborted && !(e instanceof APIUserAbortError) ? new APIUserAbortError() : e;
-      }
-      if (e instanceof APIError && e.status === 403 && attempt < maxAttempts) {
+      if (signal?.aborted) throw e instanceof APIUserAbortError ? e : new APIUserAbortError(undefined, { cause: e });
+      if (e instanceof APIError && e.status === 403 && !refreshed) {
+        refreshed = true;
         await ctx.refreshUrl(info);
         continue;
       }
-      if (e instanceof APIError || attempt >= maxAttempts) throw e;
-      // Stream cut mid-body (the request itself was already retried by the HTTP core).
-      await sleep(retryDelayMs(attempt), signal);
+      const headers = e instanceof APIError ? e.headers : {};
+      const retryable =
+        e instanceof APIError
+          ? shouldRetry({ kind: 'status', status: e.status, headers }, true)
+          : e instanceof APIConnectionError;
+      if (!retryable || attempt > client.maxRetries) throw e;
+      await sleep(retryDelayMs(attempt, headers), signal);
     }
   }
 }

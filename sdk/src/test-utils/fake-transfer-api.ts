@@ -191,7 +191,7 @@ export class FakeTransferApi {
       if (this.options.breakParts?.includes(n)) return void res.socket?.destroy();
       if (this.options.failPartsOnce?.includes(n) && !this.failedOnce.has(n)) {
         this.failedOnce.add(n);
-        return void res.writeHead(500).end('<Error>InternalError</Error>');
+        return void res.writeHead(500, { 'Retry-After': '0' }).end('<Error>InternalError</Error>');
       }
       await writeFile(join(this.dir, `${id}.${n}`), req.body);
       const etag = `"${createHash('md5').update(req.body).digest('hex')}"`;

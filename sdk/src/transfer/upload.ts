@@ -356,7 +356,6 @@ async function sendPart(
       signal,
       timeout: Math.max(client.timeout, PART_TIMEOUT_MS),
       responseType: 'text',
-      maxRetries: client.maxRetries + 2,
       headers,
       bodyFactory: () => {
         progress.add(-sent);
