@@ -116,7 +116,7 @@ describe('errors', () => {
   }
 
   it('keeps the text of a non-JSON error body', async () => {
-    server = await startServer((_req, res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'));
+    server = await startServer((_req, res) => void res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'));
     const e = (await client({ maxRetries: 0 }).users.me().catch((x: unknown) => x)) as APIError;
     expect(e).toBeInstanceOf(InternalServerError);
     expect(e.code).toBe('internal_error');
@@ -285,6 +285,14 @@ describe('pagination', () => {
     expect(server!.requests).toHaveLength(1);
   });
 
+  it('reads a route that answers a plain array as one page', async () => {
+    server = await startServer((_req, res) => json(res, 200, all));
+    const page = await client().organizations.list();
+    expect(page.items).toHaveLength(5);
+    expect(page.hasNextPage()).toBe(false);
+    expect(await client().orbits.list('o1').toArray()).toHaveLength(5);
+  });
+
   it('sends list filters, repeating tag', async () => {
     await paged();
     await client().artifacts.list('org', 'orbit', {
@@ -317,7 +325,7 @@ describe('resource routes', () => {
       [() => c.auth.refresh('rt'), 'POST /v1/auth/refresh'],
       [() => c.auth.signout('rt'), 'POST /v1/auth/signout'],
       [() => c.users.me(), 'GET /v1/users/me'],
-      [() => c.users.changePassword({ currentPassword: 'a', newPassword: 'b' }), 'POST /v1/users/me/password'],
+      [() => c.users.changePassword({ currentPassword: 'a', newPassword: 'b' }), 'PUT /v1/users/me/password'],
       [() => c.apiKeys.create({ name: 'k' }), 'POST /v1/users/me/api-keys'],
       [() => c.apiKeys.list().page(), 'GET /v1/users/me/api-keys'],
       [() => c.apiKeys.revoke('k1'), 'DELETE /v1/users/me/api-keys/k1'],

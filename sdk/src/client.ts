@@ -166,15 +166,22 @@ export class Apogee {
     return this.json<T>({ ...opts, method: 'DELETE', url: path });
   }
 
-  /** A paginated `GET`: `await` it for the first page, `for await` it for every item. */
+  /**
+   * A paginated `GET`: `await` it for the first page, `for await` it for every item. Routes that
+   * answer a plain array (short lists) read as a single page.
+   */
   getList<T>(
     path: string,
     query: Record<string, QueryValue> = {},
     opts: RequestOptions = {},
   ): PagePromise<T> {
-    return new PagePromise<T>((cursor) =>
-      this.get<PageResponse<T>>(path, { ...opts, query: { ...query, cursor: cursor ?? query.cursor } }),
-    );
+    return new PagePromise<T>(async (cursor) => {
+      const res = await this.get<PageResponse<T> | T[]>(path, {
+        ...opts,
+        query: { ...query, cursor: cursor ?? query.cursor },
+      });
+      return Array.isArray(res) ? { items: res, nextCursor: null } : res;
+    });
   }
 
   /**

@@ -14,8 +14,8 @@ export class Users extends APIResource {
     return this._client.patch('/v1/users/me', params, opts);
   }
 
-  /** Changes the password; needs a session, not an API key. `POST /v1/users/me/password`. */
+  /** Changes the password; needs a session, not an API key. `PUT /v1/users/me/password`. */
   async changePassword(params: PasswordChangeParams, opts?: RequestOptions): Promise<void> {
-    await this._client.post('/v1/users/me/password', params, opts);
+    await this._client.put('/v1/users/me/password', params, opts);
   }
 }

@@ -252,7 +252,7 @@ export function sha(b: Buffer): string {
 }
 
 /** Deterministic pseudo-random bytes (so failures reproduce). */
-export function bytes(n: number, seed = 1): Buffer {
+export function bytes(n: number, seed = 1): Buffer<ArrayBuffer> {
   const out = Buffer.alloc(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
