@@ -55,7 +55,9 @@ describe('client options', () => {
   });
 
   it('sends the API key as a bearer token and JSON bodies', async () => {
-    server = await startServer((req, res) => json(res, 200, { ok: true, echo: JSON.parse(req.body.toString() || '{}') }));
+    server = await startServer((req, res) =>
+      json(res, 200, { ok: true, echo: JSON.parse(req.body.toString() || '{}') }),
+    );
     const c = client();
     await c.users.update({ fullName: 'Ada' });
     const req = server.requests[0]!;
@@ -100,9 +102,16 @@ describe('errors', () => {
   for (const [status, Ctor] of cases) {
     it(`maps ${status} to ${Ctor.name} with code, message and requestId`, async () => {
       server = await startServer((_req, res) =>
-        json(res, status, { code: `code_${status}`, message: `failed ${status}`, requestId: 'rid-1', details: { n: status } }),
+        json(res, status, {
+          code: `code_${status}`,
+          message: `failed ${status}`,
+          requestId: 'rid-1',
+          details: { n: status },
+        }),
       );
-      const err = await client({ maxRetries: 0 }).organizations.get('o1').catch((e: unknown) => e);
+      const err = await client({ maxRetries: 0 })
+        .organizations.get('o1')
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Ctor);
       expect(err).toBeInstanceOf(APIError);
       const e = err as APIError;
@@ -116,8 +125,13 @@ describe('errors', () => {
   }
 
   it('keeps the text of a non-JSON error body', async () => {
-    server = await startServer((_req, res) => void res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'));
-    const e = (await client({ maxRetries: 0 }).users.me().catch((x: unknown) => x)) as APIError;
+    server = await startServer(
+      (_req, res) =>
+        void res.writeHead(502, { 'Content-Type': 'text/html' }).end('<h1>Bad gateway</h1>'),
+    );
+    const e = (await client({ maxRetries: 0 })
+      .users.me()
+      .catch((x: unknown) => x)) as APIError;
     expect(e).toBeInstanceOf(InternalServerError);
     expect(e.code).toBe('internal_error');
     expect(e.rawMessage).toContain('Bad gateway');
@@ -128,14 +142,18 @@ describe('errors', () => {
     const url = server.url;
     await server.close();
     server = undefined;
-    const e = await new Apogee({ apiKey: 'k', baseURL: url, maxRetries: 0 }).users.me().catch((x: unknown) => x);
+    const e = await new Apogee({ apiKey: 'k', baseURL: url, maxRetries: 0 }).users
+      .me()
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(APIConnectionError);
     expect((e as APIConnectionError).errorCode).toBe('ECONNREFUSED');
   });
 
   it('throws APITimeoutError when the server is slower than timeout', async () => {
     server = await startServer((_req, res) => void setTimeout(() => json(res, 200, {}), 500));
-    const e = await client({ timeout: 50, maxRetries: 0 }).users.me().catch((x: unknown) => x);
+    const e = await client({ timeout: 50, maxRetries: 0 })
+      .users.me()
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(APITimeoutError);
   });
 
@@ -143,7 +161,9 @@ describe('errors', () => {
     server = await startServer((_req, res) => void setTimeout(() => json(res, 200, {}), 500));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const e = await client().users.me({ signal: ac.signal }).catch((x: unknown) => x);
+    const e = await client()
+      .users.me({ signal: ac.signal })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(APIUserAbortError);
     expect(server.requests.length).toBeLessThanOrEqual(1);
   });
@@ -151,7 +171,9 @@ describe('errors', () => {
 
 describe('retries', () => {
   /** Answers the scripted statuses in order, then 200. */
-  async function scripted(script: { status: number; headers?: Record<string, string> }[]): Promise<void> {
+  async function scripted(
+    script: { status: number; headers?: Record<string, string> }[],
+  ): Promise<void> {
     let i = 0;
     server = await startServer((_req, res) => {
       const step = script[i++];
@@ -167,14 +189,18 @@ describe('retries', () => {
   });
 
   it('gives up after maxRetries', async () => {
-    await scripted(Array.from({ length: 10 }, () => ({ status: 500, headers: { 'retry-after-ms': '1' } })));
+    await scripted(
+      Array.from({ length: 10 }, () => ({ status: 500, headers: { 'retry-after-ms': '1' } })),
+    );
     await expect(client({ maxRetries: 3 }).users.me()).rejects.toBeInstanceOf(InternalServerError);
     expect(server!.requests).toHaveLength(4);
   });
 
   it('does not retry a POST on 500', async () => {
     await scripted([{ status: 500, headers: { 'retry-after-ms': '1' } }]);
-    await expect(client().organizations.create({ name: 'x' })).rejects.toBeInstanceOf(InternalServerError);
+    await expect(client().organizations.create({ name: 'x' })).rejects.toBeInstanceOf(
+      InternalServerError,
+    );
     expect(server!.requests).toHaveLength(1);
   });
 
@@ -252,14 +278,18 @@ describe('pagination', () => {
       const start = Number(req.query.get('cursor') ?? 0);
       const limit = Number(req.query.get('limit') ?? 2);
       const items = all.slice(start, start + limit);
-      json(res, 200, { items, nextCursor: start + limit < all.length ? String(start + limit) : null });
+      json(res, 200, {
+        items,
+        nextCursor: start + limit < all.length ? String(start + limit) : null,
+      });
     });
   }
 
   it('iterates every item of every page with for await', async () => {
     await paged();
     const seen: string[] = [];
-    for await (const a of client().artifacts.list('org', 'orbit', { limit: 2 })) seen.push((a as { id: string }).id);
+    for await (const a of client().artifacts.list('org', 'orbit', { limit: 2 }))
+      seen.push((a as { id: string }).id);
     expect(seen).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
     expect(server!.requests.map((r) => r.query.get('cursor'))).toEqual([null, '2', '4']);
   });
@@ -325,7 +355,10 @@ describe('resource routes', () => {
       [() => c.auth.refresh('rt'), 'POST /v1/auth/refresh'],
       [() => c.auth.signout('rt'), 'POST /v1/auth/signout'],
       [() => c.users.me(), 'GET /v1/users/me'],
-      [() => c.users.changePassword({ currentPassword: 'a', newPassword: 'b' }), 'PUT /v1/users/me/password'],
+      [
+        () => c.users.changePassword({ currentPassword: 'a', newPassword: 'b' }),
+        'PUT /v1/users/me/password',
+      ],
       [() => c.apiKeys.create({ name: 'k' }), 'POST /v1/users/me/api-keys'],
       [() => c.apiKeys.list().page(), 'GET /v1/users/me/api-keys'],
       [() => c.apiKeys.revoke('k1'), 'DELETE /v1/users/me/api-keys/k1'],
@@ -338,48 +371,128 @@ describe('resource routes', () => {
       [() => c.organizations.update('o1', { name: 'p' }), 'PATCH /v1/organizations/o1'],
       [() => c.organizations.delete('o1'), 'DELETE /v1/organizations/o1'],
       [() => c.organizations.members.list('o1').page(), 'GET /v1/organizations/o1/members'],
-      [() => c.organizations.members.update('o1', 'm1', { role: 'admin' }), 'PATCH /v1/organizations/o1/members/m1'],
+      [
+        () => c.organizations.members.update('o1', 'm1', { role: 'admin' }),
+        'PATCH /v1/organizations/o1/members/m1',
+      ],
       [() => c.organizations.members.remove('o1', 'm1'), 'DELETE /v1/organizations/o1/members/m1'],
-      [() => c.organizations.invitations.create('o1', { email: 'x@y.z', role: 'member' }), 'POST /v1/organizations/o1/invitations'],
+      [
+        () => c.organizations.invitations.create('o1', { email: 'x@y.z', role: 'member' }),
+        'POST /v1/organizations/o1/invitations',
+      ],
       [() => c.organizations.invitations.list('o1').page(), 'GET /v1/organizations/o1/invitations'],
-      [() => c.organizations.invitations.revoke('o1', 'i1'), 'DELETE /v1/organizations/o1/invitations/i1'],
+      [
+        () => c.organizations.invitations.revoke('o1', 'i1'),
+        'DELETE /v1/organizations/o1/invitations/i1',
+      ],
       [() => c.orbits.list('o1').page(), 'GET /v1/organizations/o1/orbits'],
       [() => c.orbits.create('o1', { name: 'b' }), 'POST /v1/organizations/o1/orbits'],
       [() => c.orbits.get('o1', 'b1'), 'GET /v1/organizations/o1/orbits/b1'],
       [() => c.orbits.update('o1', 'b1', { name: 'c' }), 'PATCH /v1/organizations/o1/orbits/b1'],
       [() => c.orbits.delete('o1', 'b1'), 'DELETE /v1/organizations/o1/orbits/b1'],
-      [() => c.orbits.members.list('o1', 'b1').page(), 'GET /v1/organizations/o1/orbits/b1/members'],
-      [() => c.orbits.members.add('o1', 'b1', { userId: 'u', role: 'member' }), 'POST /v1/organizations/o1/orbits/b1/members'],
-      [() => c.orbits.members.update('o1', 'b1', 'm1', { role: 'admin' }), 'PATCH /v1/organizations/o1/orbits/b1/members/m1'],
-      [() => c.orbits.members.remove('o1', 'b1', 'm1'), 'DELETE /v1/organizations/o1/orbits/b1/members/m1'],
-      [() => c.collections.list('o1', 'b1').page(), 'GET /v1/organizations/o1/orbits/b1/collections'],
-      [() => c.collections.create('o1', 'b1', { name: 'c', type: 'model' }), 'POST /v1/organizations/o1/orbits/b1/collections'],
-      [() => c.collections.get('o1', 'b1', 'c1'), 'GET /v1/organizations/o1/orbits/b1/collections/c1'],
-      [() => c.collections.update('o1', 'b1', 'c1', { name: 'd' }), 'PATCH /v1/organizations/o1/orbits/b1/collections/c1'],
-      [() => c.collections.delete('o1', 'b1', 'c1'), 'DELETE /v1/organizations/o1/orbits/b1/collections/c1'],
+      [
+        () => c.orbits.members.list('o1', 'b1').page(),
+        'GET /v1/organizations/o1/orbits/b1/members',
+      ],
+      [
+        () => c.orbits.members.add('o1', 'b1', { userId: 'u', role: 'member' }),
+        'POST /v1/organizations/o1/orbits/b1/members',
+      ],
+      [
+        () => c.orbits.members.update('o1', 'b1', 'm1', { role: 'admin' }),
+        'PATCH /v1/organizations/o1/orbits/b1/members/m1',
+      ],
+      [
+        () => c.orbits.members.remove('o1', 'b1', 'm1'),
+        'DELETE /v1/organizations/o1/orbits/b1/members/m1',
+      ],
+      [
+        () => c.collections.list('o1', 'b1').page(),
+        'GET /v1/organizations/o1/orbits/b1/collections',
+      ],
+      [
+        () => c.collections.create('o1', 'b1', { name: 'c', type: 'model' }),
+        'POST /v1/organizations/o1/orbits/b1/collections',
+      ],
+      [
+        () => c.collections.get('o1', 'b1', 'c1'),
+        'GET /v1/organizations/o1/orbits/b1/collections/c1',
+      ],
+      [
+        () => c.collections.update('o1', 'b1', 'c1', { name: 'd' }),
+        'PATCH /v1/organizations/o1/orbits/b1/collections/c1',
+      ],
+      [
+        () => c.collections.delete('o1', 'b1', 'c1'),
+        'DELETE /v1/organizations/o1/orbits/b1/collections/c1',
+      ],
       [() => c.artifacts.list('o1', 'b1').page(), 'GET /v1/organizations/o1/orbits/b1/artifacts'],
       [() => c.artifacts.get('o1', 'b1', 'a1'), 'GET /v1/organizations/o1/orbits/b1/artifacts/a1'],
-      [() => c.artifacts.update('o1', 'b1', 'a1', { tags: ['x'] }), 'PATCH /v1/organizations/o1/orbits/b1/artifacts/a1'],
-      [() => c.artifacts.delete('o1', 'b1', 'a1'), 'DELETE /v1/organizations/o1/orbits/b1/artifacts/a1'],
       [
-        () => c.artifacts.create('o1', 'b1', 'c1', { name: 'm', fileName: 'm.onnx', size: 1, sha256: 'x' }),
+        () => c.artifacts.update('o1', 'b1', 'a1', { tags: ['x'] }),
+        'PATCH /v1/organizations/o1/orbits/b1/artifacts/a1',
+      ],
+      [
+        () => c.artifacts.delete('o1', 'b1', 'a1'),
+        'DELETE /v1/organizations/o1/orbits/b1/artifacts/a1',
+      ],
+      [
+        () =>
+          c.artifacts.create('o1', 'b1', 'c1', {
+            name: 'm',
+            fileName: 'm.onnx',
+            size: 1,
+            sha256: 'x',
+          }),
         'POST /v1/organizations/o1/orbits/b1/collections/c1/artifacts',
       ],
-      [() => c.artifacts.presignParts('o1', 'b1', 'a1', [1, 2]), 'POST /v1/organizations/o1/orbits/b1/artifacts/a1/upload/parts'],
-      [() => c.artifacts.uploadState('o1', 'b1', 'a1'), 'GET /v1/organizations/o1/orbits/b1/artifacts/a1/upload'],
-      [() => c.artifacts.complete('o1', 'b1', 'a1'), 'POST /v1/organizations/o1/orbits/b1/artifacts/a1/complete'],
-      [() => c.artifacts.abort('o1', 'b1', 'a1'), 'POST /v1/organizations/o1/orbits/b1/artifacts/a1/abort'],
-      [() => c.artifacts.downloadUrl('o1', 'b1', 'a1'), 'GET /v1/organizations/o1/orbits/b1/artifacts/a1/download-url'],
+      [
+        () => c.artifacts.presignParts('o1', 'b1', 'a1', [1, 2]),
+        'POST /v1/organizations/o1/orbits/b1/artifacts/a1/upload/parts',
+      ],
+      [
+        () => c.artifacts.uploadState('o1', 'b1', 'a1'),
+        'GET /v1/organizations/o1/orbits/b1/artifacts/a1/upload',
+      ],
+      [
+        () => c.artifacts.complete('o1', 'b1', 'a1'),
+        'POST /v1/organizations/o1/orbits/b1/artifacts/a1/complete',
+      ],
+      [
+        () => c.artifacts.abort('o1', 'b1', 'a1'),
+        'POST /v1/organizations/o1/orbits/b1/artifacts/a1/abort',
+      ],
+      [
+        () => c.artifacts.downloadUrl('o1', 'b1', 'a1'),
+        'GET /v1/organizations/o1/orbits/b1/artifacts/a1/download-url',
+      ],
       [() => c.secrets.list('o1', 'b1').page(), 'GET /v1/organizations/o1/orbits/b1/secrets'],
-      [() => c.secrets.create('o1', 'b1', { name: 's', value: 'v' }), 'POST /v1/organizations/o1/orbits/b1/secrets'],
+      [
+        () => c.secrets.create('o1', 'b1', { name: 's', value: 'v' }),
+        'POST /v1/organizations/o1/orbits/b1/secrets',
+      ],
       [() => c.secrets.get('o1', 'b1', 's1'), 'GET /v1/organizations/o1/orbits/b1/secrets/s1'],
-      [() => c.secrets.update('o1', 'b1', 's1', { value: 'w' }), 'PATCH /v1/organizations/o1/orbits/b1/secrets/s1'],
-      [() => c.secrets.delete('o1', 'b1', 's1'), 'DELETE /v1/organizations/o1/orbits/b1/secrets/s1'],
-      [() => c.secrets.reveal('o1', 'b1', 's1'), 'GET /v1/organizations/o1/orbits/b1/secrets/s1/value'],
-      [() => c.auditEvents.list('o1', { action: 'artifact.' }).page(), 'GET /v1/organizations/o1/audit-events'],
+      [
+        () => c.secrets.update('o1', 'b1', 's1', { value: 'w' }),
+        'PATCH /v1/organizations/o1/orbits/b1/secrets/s1',
+      ],
+      [
+        () => c.secrets.delete('o1', 'b1', 's1'),
+        'DELETE /v1/organizations/o1/orbits/b1/secrets/s1',
+      ],
+      [
+        () => c.secrets.reveal('o1', 'b1', 's1'),
+        'GET /v1/organizations/o1/orbits/b1/secrets/s1/value',
+      ],
+      [
+        () => c.auditEvents.list('o1', { action: 'artifact.' }).page(),
+        'GET /v1/organizations/o1/audit-events',
+      ],
     ];
     for (const [call] of calls) await call();
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(calls.map(([, route]) => route));
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(
+      calls.map(([, route]) => route),
+    );
   });
 
   it('encodes path parameters', async () => {

@@ -1,6 +1,12 @@
 import { readEnv, isNode } from './core/env.js';
 import { ApogeeError } from './core/errors.js';
-import { HttpCore, type QueryValue, type RequestOptions, type SendOptions, type HttpResponse } from './core/http.js';
+import {
+  HttpCore,
+  type QueryValue,
+  type RequestOptions,
+  type SendOptions,
+  type HttpResponse,
+} from './core/http.js';
 import { PagePromise, type PageResponse } from './core/pagination.js';
 import { ApiKeys } from './resources/api-keys.js';
 import { Artifacts } from './resources/artifacts.js';
@@ -101,8 +107,12 @@ export class Apogee {
 
   constructor(options: ClientOptions = {}) {
     this.options = options;
-    this.apiKey = options.apiKey === undefined ? (readEnv('APOGEE_API_KEY') ?? null) : options.apiKey;
-    this.baseURL = (options.baseURL ?? readEnv('APOGEE_BASE_URL') ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.apiKey =
+      options.apiKey === undefined ? (readEnv('APOGEE_API_KEY') ?? null) : options.apiKey;
+    this.baseURL = (options.baseURL ?? readEnv('APOGEE_BASE_URL') ?? DEFAULT_BASE_URL).replace(
+      /\/+$/,
+      '',
+    );
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     if (!/^https?:\/\//i.test(this.baseURL)) {
@@ -142,12 +152,19 @@ export class Apogee {
   }
 
   /** `GET path`, answering the parsed JSON body. For routes the resources do not cover yet. */
-  get<T>(path: string, opts: RequestOptions & { query?: Record<string, QueryValue> } = {}): Promise<T> {
+  get<T>(
+    path: string,
+    opts: RequestOptions & { query?: Record<string, QueryValue> } = {},
+  ): Promise<T> {
     return this.json<T>({ ...opts, method: 'GET', url: path });
   }
 
   /** `POST path` with a JSON body. */
-  post<T>(path: string, body?: unknown, opts: RequestOptions & { idempotent?: boolean } = {}): Promise<T> {
+  post<T>(
+    path: string,
+    body?: unknown,
+    opts: RequestOptions & { idempotent?: boolean } = {},
+  ): Promise<T> {
     return this.json<T>({ ...opts, method: 'POST', url: path, body });
   }
 
@@ -200,5 +217,7 @@ export class Apogee {
 }
 
 function nodeVersion(): string {
-  return (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ?? '';
+  return (
+    (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ?? ''
+  );
 }

@@ -11,7 +11,13 @@
  *
  * @packageDocumentation
  */
-export { Apogee, DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, type ClientOptions } from './client.js';
+export {
+  Apogee,
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type ClientOptions,
+} from './client.js';
 export { Apogee as default } from './client.js';
 export {
   ApogeeError,
@@ -32,7 +38,12 @@ export {
 } from './core/errors.js';
 export type { RequestOptions, QueryValue, SendOptions, HttpResponse } from './core/http.js';
 export { Page, PagePromise, type PageResponse } from './core/pagination.js';
-export { ProgressTracker, type ProgressCallback, type TransferPhase, type TransferProgress } from './core/progress.js';
+export {
+  ProgressTracker,
+  type ProgressCallback,
+  type TransferPhase,
+  type TransferProgress,
+} from './core/progress.js';
 export { blobSource, type SourceBody, type UploadSource } from './transfer/source.js';
 export type { UploadOptions, ResumeRecord, ResumeStore } from './transfer/upload.js';
 export type { DownloadOptions, DownloadResult } from './transfer/download-types.js';
@@ -41,7 +52,11 @@ export { Auth } from './resources/auth.js';
 export { Users } from './resources/users.js';
 export { ApiKeys } from './resources/api-keys.js';
 export { Invitations } from './resources/invitations.js';
-export { Organizations, OrganizationMembers, OrganizationInvitations } from './resources/organizations.js';
+export {
+  Organizations,
+  OrganizationMembers,
+  OrganizationInvitations,
+} from './resources/organizations.js';
 export { Orbits, OrbitMembers } from './resources/orbits.js';
 export { Collections } from './resources/collections.js';
 export { Artifacts } from './resources/artifacts.js';

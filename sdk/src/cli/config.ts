@@ -21,7 +21,9 @@ export async function loadConfig(home: string): Promise<CliConfig> {
     return JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as CliConfig;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`Cannot read ${join(home, 'config.json')}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`Cannot read ${join(home, 'config.json')}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -5,7 +5,15 @@ import { Apogee } from '../client.js';
 import { readEnv } from '../core/env.js';
 import { APIConnectionError, APIError, NotFoundError } from '../core/errors.js';
 import { apogeeHome } from '../node/home.js';
-import type { Artifact, ArtifactSort, Collection, CollectionType, Metrics, Orbit, Organization } from '../types.js';
+import type {
+  Artifact,
+  ArtifactSort,
+  Collection,
+  CollectionType,
+  Metrics,
+  Orbit,
+  Organization,
+} from '../types.js';
 import { VERSION } from '../version.js';
 import { loadConfig, saveConfig, type CliConfig } from './config.js';
 import { formatBytes, table } from './format.js';
@@ -64,7 +72,9 @@ function reportError(io: CliIO, e: unknown, json: boolean): number {
   if (e instanceof APIError) {
     if (json) {
       io.stderr.write(
-        JSON.stringify({ error: { status: e.status, code: e.code, message: e.rawMessage, requestId: e.requestId } }) + '\n',
+        JSON.stringify({
+          error: { status: e.status, code: e.code, message: e.rawMessage, requestId: e.requestId },
+        }) + '\n',
       );
     } else {
       const req = e.requestId ? `, request ${e.requestId}` : '';
@@ -73,7 +83,10 @@ function reportError(io: CliIO, e: unknown, json: boolean): number {
     return EXIT.error;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  const hint = e instanceof APIConnectionError ? ' (is the API running? check --base-url or `apogee login`)' : '';
+  const hint =
+    e instanceof APIConnectionError
+      ? ' (is the API running? check --base-url or `apogee login`)'
+      : '';
   if (json) io.stderr.write(JSON.stringify({ error: { message: err.message } }) + '\n');
   else io.stderr.write(`error: ${err.message}${hint}\n`);
   return EXIT.error;
@@ -115,7 +128,10 @@ function buildProgram(io: CliIO): Command {
       const client = new Apogee({ baseURL, apiKey });
       const me = await client.users.me();
       const file = await saveConfig(io.home, { ...config, baseURL: client.baseURL, apiKey });
-      ctx.print({ user: me, baseURL: client.baseURL, configFile: file }, () => `Logged in as ${me.email} at ${client.baseURL}\n`);
+      ctx.print(
+        { user: me, baseURL: client.baseURL, configFile: file },
+        () => `Logged in as ${me.email} at ${client.baseURL}\n`,
+      );
     });
 
   program
@@ -151,8 +167,10 @@ function buildProgram(io: CliIO): Command {
       if (o.orbit !== undefined) next.orbit = o.orbit;
       if (o.collection !== undefined) next.collection = o.collection;
       await saveConfig(io.home, next);
-      ctx.print({ org: next.org ?? null, orbit: next.orbit ?? null, collection: next.collection ?? null }, () =>
-        `Using org ${next.org ?? '-'}, orbit ${next.orbit ?? '-'}, collection ${next.collection ?? '-'}\n`,
+      ctx.print(
+        { org: next.org ?? null, orbit: next.orbit ?? null, collection: next.collection ?? null },
+        () =>
+          `Using org ${next.org ?? '-'}, orbit ${next.orbit ?? '-'}, collection ${next.collection ?? '-'}\n`,
       );
     });
 
@@ -162,7 +180,12 @@ function buildProgram(io: CliIO): Command {
     .description('list your organizations')
     .action(async () => {
       const items = await (await ctx.client()).organizations.list().toArray();
-      ctx.print(items, () => table(['ID', 'NAME', 'ROLE'], items.map((o) => [o.id, o.name, o.role ?? ''])));
+      ctx.print(items, () =>
+        table(
+          ['ID', 'NAME', 'ROLE'],
+          items.map((o) => [o.id, o.name, o.role ?? '']),
+        ),
+      );
     });
 
   const orbits = program.command('orbits').description('orbits (workspaces)');
@@ -174,7 +197,12 @@ function buildProgram(io: CliIO): Command {
       const client = await ctx.client();
       const org = await ctx.org(client, o.org);
       const items = await client.orbits.list(org.id).toArray();
-      ctx.print(items, () => table(['ID', 'NAME', 'DESCRIPTION'], items.map((x) => [x.id, x.name, x.description ?? ''])));
+      ctx.print(items, () =>
+        table(
+          ['ID', 'NAME', 'DESCRIPTION'],
+          items.map((x) => [x.id, x.name, x.description ?? '']),
+        ),
+      );
     });
 
   const collections = program.command('collections').description('collections of an orbit');
@@ -188,43 +216,72 @@ function buildProgram(io: CliIO): Command {
       const { org, orbit } = await ctx.orbit(client, o);
       const items = await client.collections.list(org.id, orbit.id).toArray();
       ctx.print(items, () =>
-        table(['ID', 'NAME', 'TYPE', 'TAGS'], items.map((c) => [c.id, c.name, c.type, (c.tags ?? []).join(',')])),
+        table(
+          ['ID', 'NAME', 'TYPE', 'TAGS'],
+          items.map((c) => [c.id, c.name, c.type, (c.tags ?? []).join(',')]),
+        ),
       );
     });
   collections
     .command('create <name>')
     .description('create a collection')
     .addOption(
-      new Option('--type <type>', 'what it holds').choices(['model', 'dataset', 'experiment', 'mixed']).default('model'),
+      new Option('--type <type>', 'what it holds')
+        .choices(['model', 'dataset', 'experiment', 'mixed'])
+        .default('model'),
     )
     .option('--description <text>', 'description')
     .option('--tag <tag>', 'tag (repeatable)', collect, [] as string[])
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
-    .action(async (name: string, o: { type: CollectionType; description?: string; tag: string[]; org?: string; orbit?: string }) => {
-      const client = await ctx.client();
-      const { org, orbit } = await ctx.orbit(client, o);
-      const c = await client.collections.create(org.id, orbit.id, {
-        name,
-        type: o.type,
-        description: o.description,
-        tags: o.tag.length ? o.tag : undefined,
-      });
-      ctx.print(c, () => `Created collection ${c.name} (${c.id})\n`);
-    });
+    .action(
+      async (
+        name: string,
+        o: {
+          type: CollectionType;
+          description?: string;
+          tag: string[];
+          org?: string;
+          orbit?: string;
+        },
+      ) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const c = await client.collections.create(org.id, orbit.id, {
+          name,
+          type: o.type,
+          description: o.description,
+          tags: o.tag.length ? o.tag : undefined,
+        });
+        ctx.print(c, () => `Created collection ${c.name} (${c.id})\n`);
+      },
+    );
 
   program
     .command('push <file>')
     .description('upload a file as a new artifact (resumes an interrupted upload of the same file)')
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
-    .option('--collection <collection>', 'collection id or name (default: `apogee use --collection`)')
+    .option(
+      '--collection <collection>',
+      'collection id or name (default: `apogee use --collection`)',
+    )
     .option('--name <name>', 'artifact name (default: the file name)')
     .option('--description <text>', 'description')
     .option('--tag <tag>', 'tag (repeatable)', collect, [] as string[])
-    .option('--metric <key=value>', 'metric, e.g. accuracy=0.93 (repeatable)', collect, [] as string[])
-    .option('--format <format>', 'onnx, gguf, safetensors, … (default: from the file name, server side)')
-    .addOption(new Option('--type <type>', 'artifact type').choices(['model', 'dataset', 'experiment']))
+    .option(
+      '--metric <key=value>',
+      'metric, e.g. accuracy=0.93 (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--format <format>',
+      'onnx, gguf, safetensors, … (default: from the file name, server side)',
+    )
+    .addOption(
+      new Option('--type <type>', 'artifact type').choices(['model', 'dataset', 'experiment']),
+    )
     .option('--concurrency <n>', 'parts uploaded in parallel', toInt, 4)
     .action(
       async (
@@ -263,7 +320,11 @@ function buildProgram(io: CliIO): Command {
             onProgress: view ? (p) => view.update(p) : undefined,
           });
           view?.end();
-          ctx.print(a, () => `Uploaded ${a.name} (${a.id}), ${formatBytes(Number(a.size))}, sha256 ${a.sha256}\n`);
+          ctx.print(
+            a,
+            () =>
+              `Uploaded ${a.name} (${a.id}), ${formatBytes(Number(a.size))}, sha256 ${a.sha256}\n`,
+          );
         } finally {
           view?.end();
           process.removeListener('SIGINT', onSigint);
@@ -277,26 +338,35 @@ function buildProgram(io: CliIO): Command {
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
     .option('--concurrency <n>', 'range requests in parallel', toInt, 4)
-    .action(async (artifact: string, dest: string | undefined, o: { org?: string; orbit?: string; concurrency: number }) => {
-      const client = await ctx.client();
-      const { org, orbit } = await ctx.orbit(client, o);
-      const view = ctx.progressView();
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once('SIGINT', onSigint);
-      try {
-        const r = await client.artifacts.download(org.id, orbit.id, artifact, dest ?? '.', {
-          concurrency: o.concurrency,
-          signal: controller.signal,
-          onProgress: view ? (p) => view.update(p) : undefined,
-        });
-        view?.end();
-        ctx.print(r, () => `Downloaded ${r.path}, ${formatBytes(r.size)}, sha256 ${r.sha256} verified\n`);
-      } finally {
-        view?.end();
-        process.removeListener('SIGINT', onSigint);
-      }
-    });
+    .action(
+      async (
+        artifact: string,
+        dest: string | undefined,
+        o: { org?: string; orbit?: string; concurrency: number },
+      ) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const view = ctx.progressView();
+        const controller = new AbortController();
+        const onSigint = (): void => controller.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const r = await client.artifacts.download(org.id, orbit.id, artifact, dest ?? '.', {
+            concurrency: o.concurrency,
+            signal: controller.signal,
+            onProgress: view ? (p) => view.update(p) : undefined,
+          });
+          view?.end();
+          ctx.print(
+            r,
+            () => `Downloaded ${r.path}, ${formatBytes(r.size)}, sha256 ${r.sha256} verified\n`,
+          );
+        } finally {
+          view?.end();
+          process.removeListener('SIGINT', onSigint);
+        }
+      },
+    );
 
   program
     .command('ls')
@@ -324,7 +394,9 @@ function buildProgram(io: CliIO): Command {
       }) => {
         const client = await ctx.client();
         const { org, orbit } = await ctx.orbit(client, o);
-        const collectionId = o.collection ? (await ctx.collection(client, org.id, orbit.id, o.collection)).id : undefined;
+        const collectionId = o.collection
+          ? (await ctx.collection(client, org.id, orbit.id, o.collection)).id
+          : undefined;
         const items: Artifact[] = [];
         const list = client.artifacts.list(org.id, orbit.id, {
           collectionId,
@@ -339,10 +411,19 @@ function buildProgram(io: CliIO): Command {
           if (items.length >= o.limit) break;
           items.push(a);
         }
-        const metricKey = o.sort?.startsWith('metrics.') ? o.sort.slice('metrics.'.length) : undefined;
+        const metricKey = o.sort?.startsWith('metrics.')
+          ? o.sort.slice('metrics.'.length)
+          : undefined;
         ctx.print(items, () =>
           table(
-            ['ID', 'NAME', 'SIZE', 'STATUS', ...(metricKey ? [metricKey.toUpperCase()] : []), 'CREATED'],
+            [
+              'ID',
+              'NAME',
+              'SIZE',
+              'STATUS',
+              ...(metricKey ? [metricKey.toUpperCase()] : []),
+              'CREATED',
+            ],
             items.map((a) => [
               a.id,
               a.name,
@@ -382,27 +463,50 @@ class Context {
     const config = await this.config();
     const g = this.globals();
     const apiKey = g.apiKey ?? readEnv('APOGEE_API_KEY') ?? config.apiKey;
-    if (!apiKey) throw new UsageError('not logged in: run `apogee login --api-key KEY` or set APOGEE_API_KEY');
-    return new Apogee({ apiKey, baseURL: g.baseUrl ?? readEnv('APOGEE_BASE_URL') ?? config.baseURL });
+    if (!apiKey)
+      throw new UsageError('not logged in: run `apogee login --api-key KEY` or set APOGEE_API_KEY');
+    return new Apogee({
+      apiKey,
+      baseURL: g.baseUrl ?? readEnv('APOGEE_BASE_URL') ?? config.baseURL,
+    });
   }
 
   async org(client: Apogee, given?: string): Promise<Organization> {
     const ref = given ?? (await this.config()).org;
     if (!ref) throw new UsageError('no organization: pass --org or run `apogee use --org ORG`');
-    return resolve('organization', ref, (id) => client.organizations.get(id), () => client.organizations.list().toArray());
+    return resolve(
+      'organization',
+      ref,
+      (id) => client.organizations.get(id),
+      () => client.organizations.list().toArray(),
+    );
   }
 
-  async orbit(client: Apogee, o: { org?: string; orbit?: string }): Promise<{ org: Organization; orbit: Orbit }> {
+  async orbit(
+    client: Apogee,
+    o: { org?: string; orbit?: string },
+  ): Promise<{ org: Organization; orbit: Orbit }> {
     const org = await this.org(client, o.org);
     const ref = o.orbit ?? (await this.config()).orbit;
     if (!ref) throw new UsageError('no orbit: pass --orbit or run `apogee use --orbit ORBIT`');
-    const orbit = await resolve('orbit', ref, (id) => client.orbits.get(org.id, id), () => client.orbits.list(org.id).toArray());
+    const orbit = await resolve(
+      'orbit',
+      ref,
+      (id) => client.orbits.get(org.id, id),
+      () => client.orbits.list(org.id).toArray(),
+    );
     return { org, orbit };
   }
 
-  async collection(client: Apogee, org: string, orbit: string, given?: string): Promise<Collection> {
+  async collection(
+    client: Apogee,
+    org: string,
+    orbit: string,
+    given?: string,
+  ): Promise<Collection> {
     const ref = given ?? (await this.config()).collection;
-    if (!ref) throw new UsageError('no collection: pass --collection or run `apogee use --collection C`');
+    if (!ref)
+      throw new UsageError('no collection: pass --collection or run `apogee use --collection C`');
     return resolve(
       'collection',
       ref,
@@ -425,7 +529,7 @@ class Context {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An id is fetched directly; anything else is looked up by exact name. */
+/** A UUID is fetched directly; anything else is looked up by exact name (or id) in the list. */
 async function resolve<T extends { id: string; name: string }>(
   kind: string,
   ref: string,
@@ -433,9 +537,13 @@ async function resolve<T extends { id: string; name: string }>(
   list: () => Promise<T[]>,
 ): Promise<T> {
   if (UUID.test(ref)) return get(ref);
-  const found = (await list()).filter((x) => x.name === ref);
+  const all = await list();
+  const found = all.filter((x) => x.name === ref);
   if (found.length === 1) return found[0]!;
-  if (found.length > 1) throw new UsageError(`${found.length} ${kind}s are named "${ref}"; use the id`);
+  const byId = all.find((x) => x.id === ref);
+  if (byId && found.length === 0) return byId;
+  if (found.length > 1)
+    throw new UsageError(`${found.length} ${kind}s are named "${ref}"; use the id`);
   throw new NotFoundError(404, `${kind}_not_found`, `No ${kind} named "${ref}"`, '');
 }
 
@@ -445,7 +553,8 @@ function collect(value: string, previous: string[]): string[] {
 
 function toInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`expected a positive integer, got "${value}"`);
   return n;
 }
 
@@ -458,14 +567,22 @@ export function parseMetrics(pairs: string[]): Metrics {
     const key = pair.slice(0, i).trim();
     const raw = pair.slice(i + 1).trim();
     const num = Number(raw);
-    out[key] = raw !== '' && Number.isFinite(num) ? num : raw === 'true' ? true : raw === 'false' ? false : raw;
+    out[key] =
+      raw !== '' && Number.isFinite(num)
+        ? num
+        : raw === 'true'
+          ? true
+          : raw === 'false'
+            ? false
+            : raw;
   }
   return out;
 }
 
 /** Reads a line from the terminal without echoing it. */
 async function promptHidden(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new UsageError('no terminal to ask the password on: pass --password');
+  if (!process.stdin.isTTY)
+    throw new UsageError('no terminal to ask the password on: pass --password');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const out = rl as unknown as { _writeToOutput?: (s: string) => void };
   process.stderr.write(question);
@@ -477,4 +594,3 @@ async function promptHidden(question: string): Promise<string> {
     process.stderr.write('\n');
   }
 }
-

@@ -33,7 +33,9 @@ export class ProgressView {
       const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
       const phaseChanged = this.lastPhase !== undefined && this.lastPhase !== p.phase;
       if (phaseChanged && this.drawn) this.out.write('\n');
-      this.out.write(`\r${p.phase.padEnd(11)} ${bar} ${String(pct).padStart(3)}%  ${numbers}\x1b[K`);
+      this.out.write(
+        `\r${p.phase.padEnd(11)} ${bar} ${String(pct).padStart(3)}%  ${numbers}\x1b[K`,
+      );
       this.drawn = true;
       this.lastPhase = p.phase;
       return;

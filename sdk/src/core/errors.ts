@@ -42,7 +42,11 @@ export class APIError extends ApogeeError {
     readonly details?: unknown,
     readonly headers: Headers = {},
   ) {
-    super(requestId ? `${status} ${code}: ${message} (request ${requestId})` : `${status} ${code}: ${message}`);
+    super(
+      requestId
+        ? `${status} ${code}: ${message} (request ${requestId})`
+        : `${status} ${code}: ${message}`,
+    );
     this.rawMessage = message;
   }
 
@@ -171,7 +175,12 @@ function parseBody(body: unknown): Partial<APIErrorBody> {
   const v = value as Record<string, unknown>;
   return {
     code: typeof v.code === 'string' ? v.code : undefined,
-    message: typeof v.message === 'string' ? v.message : Array.isArray(v.message) ? v.message.join('; ') : undefined,
+    message:
+      typeof v.message === 'string'
+        ? v.message
+        : Array.isArray(v.message)
+          ? v.message.join('; ')
+          : undefined,
     requestId: typeof v.requestId === 'string' ? v.requestId : undefined,
     details: v.details,
   };

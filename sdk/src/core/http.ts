@@ -17,7 +17,8 @@ import { IDEMPOTENT_METHODS, retryDelayMs, shouldRetry, type AttemptFailure } fr
 import { sleep } from './sleep.js';
 
 /** A query string value; arrays are sent as repeated keys (`tag=a&tag=b`). */
-export type QueryValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[];
+export type QueryValue =
+  string | number | boolean | null | undefined | readonly (string | number | boolean)[];
 
 /** Options one request accepts, on top of the client's. */
 export interface RequestOptions {
@@ -175,7 +176,10 @@ function joinURL(base: string, p: string): string {
 
 function normalizeHeaders(res: AxiosResponse): Headers {
   const out: Headers = {};
-  const raw = res.headers as unknown as { toJSON?: () => Record<string, unknown> } & Record<string, unknown>;
+  const raw = res.headers as unknown as { toJSON?: () => Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
   const obj = typeof raw.toJSON === 'function' ? raw.toJSON() : raw;
   for (const [k, v] of Object.entries(obj ?? {})) {
     if (v === undefined || v === null) continue;
@@ -205,7 +209,14 @@ async function drain(stream: unknown): Promise<string> {
   return typeof stream === 'string' ? stream : '';
 }
 
-const CONNECTION_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH'];
+const CONNECTION_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+];
 
 /** Maps whatever axios threw onto the SDK's connection, timeout and abort errors. */
 function toConnectionError(e: unknown, signal: AbortSignal | undefined): ApogeeError {
@@ -216,10 +227,16 @@ function toConnectionError(e: unknown, signal: AbortSignal | undefined): ApogeeE
       return new APITimeoutError(undefined, { cause: e });
     }
     const code = findCode(e);
-    return new APIConnectionError(`Connection error: ${code ?? e.message}`, { cause: e, errorCode: code });
+    return new APIConnectionError(`Connection error: ${code ?? e.message}`, {
+      cause: e,
+      errorCode: code,
+    });
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  return new APIConnectionError(`Connection error: ${err.message}`, { cause: err, errorCode: findCode(err) });
+  return new APIConnectionError(`Connection error: ${err.message}`, {
+    cause: err,
+    errorCode: findCode(err),
+  });
 }
 
 /** Finds an errno-style code (ECONNREFUSED…) on an error or down its `cause` chain. */
@@ -229,10 +246,11 @@ function findCode(e: unknown): string | undefined {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.includes(code)) return code;
     const errors = (cur as { errors?: unknown[] }).errors;
-    if (Array.isArray(errors)) for (const inner of errors) {
-      const c = findCode(inner);
-      if (c) return c;
-    }
+    if (Array.isArray(errors))
+      for (const inner of errors) {
+        const c = findCode(inner);
+        if (c) return c;
+      }
     cur = (cur as { cause?: unknown }).cause;
   }
   const top = (e as { code?: unknown })?.code;

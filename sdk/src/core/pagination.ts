@@ -40,11 +40,11 @@ export class Page<T> implements PageResponse<T>, AsyncIterable<T> {
 
   /** Yields this page and every page after it. */
   async *iterPages(): AsyncGenerator<Page<T>, void, undefined> {
-    let page: Page<T> = this;
-    yield page;
-    while (page.hasNextPage()) {
-      page = await page.getNextPage();
-      yield page;
+    yield this;
+    let next = this.hasNextPage() ? await this.getNextPage() : undefined;
+    while (next) {
+      yield next;
+      next = next.hasNextPage() ? await next.getNextPage() : undefined;
     }
   }
 
@@ -91,7 +91,9 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
   }
 
   /** Like `Promise.prototype.catch`, on the first page. */
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<Page<T> | R> {
+  catch<R = never>(
+    onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<Page<T> | R> {
     return this.page().catch(onrejected);
   }
 

@@ -69,7 +69,13 @@ export class ProgressTracker {
     const bytesPerSecond = dt > 0 ? Math.max(0, (this.loaded - first.loaded) / dt) : 0;
     const left = Math.max(0, this.total - this.loaded);
     const etaSeconds = left === 0 ? 0 : bytesPerSecond > 0 ? left / bytesPerSecond : null;
-    return { phase: this.phase, loadedBytes: this.loaded, totalBytes: this.total, bytesPerSecond, etaSeconds };
+    return {
+      phase: this.phase,
+      loadedBytes: this.loaded,
+      totalBytes: this.total,
+      bytesPerSecond,
+      etaSeconds,
+    };
   }
 
   private emit(force: boolean): void {

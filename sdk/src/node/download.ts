@@ -1,7 +1,22 @@
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Apogee } from '../client.js';
-import { APIConnectionError, APIError, APIUserAbortError, ApogeeError, ChecksumMismatchError } from '../core/errors.js';
+import {
+  APIConnectionError,
+  APIError,
+  APIUserAbortError,
+  ApogeeError,
+  ChecksumMismatchError,
+} from '../core/errors.js';
 import { ProgressTracker } from '../core/progress.js';
 import { retryDelayMs, shouldRetry } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
@@ -39,16 +54,22 @@ export async function downloadArtifact(
   opts: DownloadOptions = {},
 ): Promise<DownloadResult> {
   const outer = opts.signal;
-  let info = await client.artifacts.downloadUrl(ref.org, ref.orbit, ref.artifact, { signal: outer });
+  let info = await client.artifacts.downloadUrl(ref.org, ref.orbit, ref.artifact, {
+    signal: outer,
+  });
   const size = Number(info.size);
   const target = await resolveDest(dest, info.fileName);
-  if (opts.overwrite === false && (await exists(target))) throw new ApogeeError(`${target} already exists`);
+  if (opts.overwrite === false && (await exists(target)))
+    throw new ApogeeError(`${target} already exists`);
   await mkdir(dirname(target), { recursive: true });
   const partPath = `${target}.part`;
   const statePath = `${target}.part.json`;
   const chunkSize = Math.max(64 * 1024, Math.floor(opts.chunkSize ?? DEFAULT_CHUNK_SIZE));
   const chunkCount = Math.ceil(size / chunkSize);
-  const bounds = (i: number): [number, number] => [i * chunkSize, Math.min((i + 1) * chunkSize, size)];
+  const bounds = (i: number): [number, number] => [
+    i * chunkSize,
+    Math.min((i + 1) * chunkSize, size),
+  ];
 
   const previous = await loadState(statePath, partPath, info, chunkSize);
   const bitmap = previous ?? new Uint8Array(Math.ceil(chunkCount / 8));
@@ -68,16 +89,23 @@ export async function downloadArtifact(
     let saving: Promise<void> = Promise.resolve();
     const markDone = (i: number): Promise<void> => {
       bitmap[i >> 3]! |= 1 << (i & 7);
-      const state: PartState = { sha256: info.sha256, size, chunkSize, done: Buffer.from(bitmap).toString('base64') };
+      const state: PartState = {
+        sha256: info.sha256,
+        size,
+        chunkSize,
+        done: Buffer.from(bitmap).toString('base64'),
+      };
       saving = saving.then(() => writeFile(statePath, JSON.stringify(state)));
       return saving;
     };
     let refreshing: Promise<DownloadUrl> | undefined;
     const refreshUrl = async (stale: DownloadUrl): Promise<DownloadUrl> => {
       if (info !== stale) return info;
-      refreshing ??= client.artifacts.downloadUrl(ref.org, ref.orbit, ref.artifact, { signal: outer }).finally(() => {
-        refreshing = undefined;
-      });
+      refreshing ??= client.artifacts
+        .downloadUrl(ref.org, ref.orbit, ref.artifact, { signal: outer })
+        .finally(() => {
+          refreshing = undefined;
+        });
       info = await refreshing;
       return info;
     };
@@ -113,7 +141,9 @@ export async function downloadArtifact(
           }),
         ),
       );
-      const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+      const errors = results
+        .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+        .map((r) => r.reason);
       if (errors.length) throw errors.find((e) => !(e instanceof APIUserAbortError)) ?? errors[0];
     }
     await saving;
@@ -196,11 +226,15 @@ async function fetchChunk(
         if (e instanceof ApogeeError || signal?.aborted) throw e;
         throw new APIConnectionError(`Download interrupted: ${(e as Error).message}`, { cause: e });
       }
-      if (pos !== end) throw new APIConnectionError(`Connection closed after ${pos - start} of ${end - start} bytes`);
+      if (pos !== end)
+        throw new APIConnectionError(
+          `Connection closed after ${pos - start} of ${end - start} bytes`,
+        );
       return;
     } catch (e) {
       progress.add(-written);
-      if (signal?.aborted) throw e instanceof APIUserAbortError ? e : new APIUserAbortError(undefined, { cause: e });
+      if (signal?.aborted)
+        throw e instanceof APIUserAbortError ? e : new APIUserAbortError(undefined, { cause: e });
       if (e instanceof APIError && e.status === 403 && !refreshed) {
         refreshed = true;
         await ctx.refreshUrl(info);
@@ -226,7 +260,8 @@ async function loadState(
   try {
     const s = JSON.parse(await readFile(statePath, 'utf8')) as PartState;
     const st = await stat(partPath);
-    if (s.sha256 !== info.sha256 || s.size !== Number(info.size) || s.chunkSize !== chunkSize) return undefined;
+    if (s.sha256 !== info.sha256 || s.size !== Number(info.size) || s.chunkSize !== chunkSize)
+      return undefined;
     if (st.size !== Number(info.size)) return undefined;
     const bitmap = new Uint8Array(Buffer.from(s.done, 'base64'));
     return bitmap.length === Math.ceil(Math.ceil(s.size / chunkSize) / 8) ? bitmap : undefined;

@@ -28,10 +28,19 @@ export class Artifacts extends APIResource {
    * Lists the orbit's artifacts across collections, filtered and sorted:
    * `client.artifacts.list(org, orbit, { sort: 'metrics.accuracy', order: 'desc', tag: ['prod'] })`.
    */
-  list(org: string, orbit: string, params: ArtifactListParams = {}, opts?: RequestOptions): PagePromise<Artifact> {
+  list(
+    org: string,
+    orbit: string,
+    params: ArtifactListParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<Artifact> {
     const { tag, ...rest } = params;
     const query = { ...rest, tag: typeof tag === 'string' ? [tag] : tag };
-    return this._client.getList(path`/v1/organizations/${org}/orbits/${orbit}/artifacts`, query, opts);
+    return this._client.getList(
+      path`/v1/organizations/${org}/orbits/${orbit}/artifacts`,
+      query,
+      opts,
+    );
   }
 
   /** Gets one artifact. */
@@ -40,7 +49,13 @@ export class Artifacts extends APIResource {
   }
 
   /** Updates an artifact's name, description, tags, metrics or manifest. */
-  update(org: string, orbit: string, artifact: string, params: ArtifactUpdateParams, opts?: RequestOptions): Promise<Artifact> {
+  update(
+    org: string,
+    orbit: string,
+    artifact: string,
+    params: ArtifactUpdateParams,
+    opts?: RequestOptions,
+  ): Promise<Artifact> {
     return this._client.patch(this.base(org, orbit, artifact), params, opts);
   }
 
@@ -76,11 +91,20 @@ export class Artifacts extends APIResource {
     opts?: RequestOptions,
   ): Promise<{ parts: PresignedPart[] }> {
     // Presigning changes nothing, so it is as safe to retry as a GET.
-    return this._client.post(`${this.base(org, orbit, artifact)}/upload/parts`, { partNumbers }, { ...opts, idempotent: true });
+    return this._client.post(
+      `${this.base(org, orbit, artifact)}/upload/parts`,
+      { partNumbers },
+      { ...opts, idempotent: true },
+    );
   }
 
   /** What storage already holds of an unfinished upload. */
-  uploadState(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<UploadState> {
+  uploadState(
+    org: string,
+    orbit: string,
+    artifact: string,
+    opts?: RequestOptions,
+  ): Promise<UploadState> {
     return this._client.get(`${this.base(org, orbit, artifact)}/upload`, opts);
   }
 
@@ -110,7 +134,12 @@ export class Artifacts extends APIResource {
   }
 
   /** A presigned GET URL for the artifact's bytes (HTTP Range supported). */
-  downloadUrl(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<DownloadUrl> {
+  downloadUrl(
+    org: string,
+    orbit: string,
+    artifact: string,
+    opts?: RequestOptions,
+  ): Promise<DownloadUrl> {
     return this._client.get(`${this.base(org, orbit, artifact)}/download-url`, opts);
   }
 
@@ -130,7 +159,8 @@ export class Artifacts extends APIResource {
     opts: UploadOptions = {},
   ): Promise<Artifact> {
     if (typeof source === 'string') {
-      if (!isNode()) throw new ApogeeError('Uploading from a file path needs Node.js; pass a Blob or File');
+      if (!isNode())
+        throw new ApogeeError('Uploading from a file path needs Node.js; pass a Blob or File');
       const node = await import('../node/upload-support.js');
       const { source: file, store } = await node.prepareFileUpload(source, opts.resumeDir);
       return runUpload(this._client, { org, orbit, collection, source: file, store }, opts);
@@ -152,7 +182,8 @@ export class Artifacts extends APIResource {
     dest: string,
     opts: DownloadOptions = {},
   ): Promise<DownloadResult> {
-    if (!isNode()) throw new ApogeeError('Downloading to a path needs Node.js; use downloadUrl() in a browser');
+    if (!isNode())
+      throw new ApogeeError('Downloading to a path needs Node.js; use downloadUrl() in a browser');
     const node = await import('../node/download.js');
     return node.downloadArtifact(this._client, { org, orbit, artifact }, dest, opts);
   }

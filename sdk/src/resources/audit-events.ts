@@ -7,7 +7,11 @@ import { APIResource } from './resource.js';
 /** An organization's audit log: `/v1/organizations/{org}/audit-events`, newest first. */
 export class AuditEvents extends APIResource {
   /** Lists audit events, optionally filtered by orbit, actor, action, resource or time. */
-  list(org: string, params: AuditEventListParams = {}, opts?: RequestOptions): PagePromise<AuditEvent> {
+  list(
+    org: string,
+    params: AuditEventListParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<AuditEvent> {
     return this._client.getList(path`/v1/organizations/${org}/audit-events`, { ...params }, opts);
   }
 }

@@ -33,7 +33,12 @@ export class Orbits extends APIResource {
   }
 
   /** Updates an orbit. */
-  update(org: string, orbit: string, params: OrbitUpdateParams, opts?: RequestOptions): Promise<Orbit> {
+  update(
+    org: string,
+    orbit: string,
+    params: OrbitUpdateParams,
+    opts?: RequestOptions,
+  ): Promise<Orbit> {
     return this._client.patch(path`/v1/organizations/${org}/orbits/${orbit}`, params, opts);
   }
 
@@ -46,12 +51,26 @@ export class Orbits extends APIResource {
 /** `/v1/organizations/{org}/orbits/{orbit}/members`. */
 export class OrbitMembers extends APIResource {
   /** Lists the members of an orbit. */
-  list(org: string, orbit: string, params: PageParams = {}, opts?: RequestOptions): PagePromise<OrbitMember> {
-    return this._client.getList(path`/v1/organizations/${org}/orbits/${orbit}/members`, { ...params }, opts);
+  list(
+    org: string,
+    orbit: string,
+    params: PageParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<OrbitMember> {
+    return this._client.getList(
+      path`/v1/organizations/${org}/orbits/${orbit}/members`,
+      { ...params },
+      opts,
+    );
   }
 
   /** Adds an organization member to the orbit. */
-  add(org: string, orbit: string, params: OrbitMemberAddParams, opts?: RequestOptions): Promise<OrbitMember> {
+  add(
+    org: string,
+    orbit: string,
+    params: OrbitMemberAddParams,
+    opts?: RequestOptions,
+  ): Promise<OrbitMember> {
     return this._client.post(path`/v1/organizations/${org}/orbits/${orbit}/members`, params, opts);
   }
 
@@ -63,11 +82,18 @@ export class OrbitMembers extends APIResource {
     params: OrbitMemberUpdateParams,
     opts?: RequestOptions,
   ): Promise<OrbitMember> {
-    return this._client.patch(path`/v1/organizations/${org}/orbits/${orbit}/members/${memberId}`, params, opts);
+    return this._client.patch(
+      path`/v1/organizations/${org}/orbits/${orbit}/members/${memberId}`,
+      params,
+      opts,
+    );
   }
 
   /** Removes a member from the orbit. */
   async remove(org: string, orbit: string, memberId: string, opts?: RequestOptions): Promise<void> {
-    await this._client.delete(path`/v1/organizations/${org}/orbits/${orbit}/members/${memberId}`, opts);
+    await this._client.delete(
+      path`/v1/organizations/${org}/orbits/${orbit}/members/${memberId}`,
+      opts,
+    );
   }
 }

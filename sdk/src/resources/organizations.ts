@@ -36,7 +36,11 @@ export class Organizations extends APIResource {
   }
 
   /** Renames or re-describes an organization. */
-  update(org: string, params: OrganizationUpdateParams, opts?: RequestOptions): Promise<Organization> {
+  update(
+    org: string,
+    params: OrganizationUpdateParams,
+    opts?: RequestOptions,
+  ): Promise<Organization> {
     return this._client.patch(path`/v1/organizations/${org}`, params, opts);
   }
 
@@ -49,7 +53,11 @@ export class Organizations extends APIResource {
 /** `/v1/organizations/{org}/members`. */
 export class OrganizationMembers extends APIResource {
   /** Lists the members of an organization. */
-  list(org: string, params: PageParams = {}, opts?: RequestOptions): PagePromise<OrganizationMember> {
+  list(
+    org: string,
+    params: PageParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<OrganizationMember> {
     return this._client.getList(path`/v1/organizations/${org}/members`, { ...params }, opts);
   }
 

@@ -31,6 +31,8 @@ export interface FakeOptions {
   ignoreRange?: boolean;
   /** Corrupt the downloaded bytes (flip the first byte). */
   corruptDownload?: boolean;
+  /** Answers other routes first; return true when it handled the request. */
+  extra?: (req: SeenRequest, res: ServerResponse) => boolean;
 }
 
 /**
@@ -67,24 +69,39 @@ export class FakeTransferApi {
 
   /** Requests to storage URLs (the presigned ones). */
   storageRequests(method?: string): SeenRequest[] {
-    return this.server.requests.filter((r) => r.path.startsWith('/storage/') && (!method || r.method === method));
+    return this.server.requests.filter(
+      (r) => r.path.startsWith('/storage/') && (!method || r.method === method),
+    );
   }
 
   /** Adds an uploaded artifact with `content`, for download tests. */
   async seedArtifact(content: Buffer, sha256?: string): Promise<Artifact> {
     const id = randomUUID();
-    const artifact = this.newArtifact(id, { name: 'seeded', fileName: 'model.bin', size: content.length, sha256: sha256 ?? sha(content) });
+    const artifact = this.newArtifact(id, {
+      name: 'seeded',
+      fileName: 'model.bin',
+      size: content.length,
+      sha256: sha256 ?? sha(content),
+    });
     artifact.status = 'uploaded';
     await writeFile(join(this.dir, `${id}.0`), content);
-    this.artifacts.set(id, { artifact, mode: 'single', partSize: content.length, partCount: 1, parts: new Map([[0, { size: content.length, etag: 'x' }]]) });
+    this.artifacts.set(id, {
+      artifact,
+      mode: 'single',
+      partSize: content.length,
+      partCount: 1,
+      parts: new Map([[0, { size: content.length, etag: 'x' }]]),
+    });
     return artifact;
   }
 
   private async handle(req: SeenRequest, res: ServerResponse): Promise<void> {
     const base = `/v1/organizations/${this.org}/orbits/${this.orbit}`;
     let m: RegExpExecArray | null;
+    if (this.options.extra?.(req, res)) return;
     if (req.path.startsWith('/storage/')) return this.storage(req, res);
-    if (req.method === 'POST' && req.path === `${base}/collections/${this.collection}/artifacts`) return this.create(req, res);
+    if (req.method === 'POST' && req.path === `${base}/collections/${this.collection}/artifacts`)
+      return this.create(req, res);
     if (req.method === 'GET' && req.path === `${base}/artifacts`) return this.list(req, res);
     if ((m = new RegExp(`^${base}/artifacts/([^/]+)(/.*)?$`).exec(req.path))) {
       const stored = this.artifacts.get(m[1]!);
@@ -100,7 +117,9 @@ export class FakeTransferApi {
             uploadId: stored.mode === 'multipart' ? `up-${stored.artifact.id}` : null,
             partSize: stored.partSize,
             partCount: stored.partCount,
-            parts: [...stored.parts.entries()].filter(([n]) => n > 0).map(([partNumber, p]) => ({ partNumber, ...p })),
+            parts: [...stored.parts.entries()]
+              .filter(([n]) => n > 0)
+              .map(([partNumber, p]) => ({ partNumber, ...p })),
           });
         case 'POST /upload/parts': {
           const { partNumbers } = JSON.parse(req.body.toString()) as { partNumbers: number[] };
@@ -140,13 +159,24 @@ export class FakeTransferApi {
     const multipart = body.size > threshold;
     const partSize = multipart ? (this.options.partSize ?? 256 * 1024) : body.size;
     const partCount = multipart ? Math.ceil(body.size / partSize) : 1;
-    this.artifacts.set(id, { artifact, mode: multipart ? 'multipart' : 'single', partSize, partCount, parts: new Map() });
+    this.artifacts.set(id, {
+      artifact,
+      mode: multipart ? 'multipart' : 'single',
+      partSize,
+      partCount,
+      parts: new Map(),
+    });
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     json(res, 201, {
       artifact,
       upload: multipart
         ? { mode: 'multipart', uploadId: `up-${id}`, partSize, partCount, expiresAt }
-        : { mode: 'single', url: `${this.url}/storage/${id}/0?sig=ok`, headers: { 'x-fake-sig': 'ok' }, expiresAt },
+        : {
+            mode: 'single',
+            url: `${this.url}/storage/${id}/0?sig=ok`,
+            headers: { 'x-fake-sig': 'ok' },
+            expiresAt,
+          },
     });
   }
 
@@ -161,10 +191,14 @@ export class FakeTransferApi {
   }
 
   private async complete(stored: Stored, req: SeenRequest, res: ServerResponse): Promise<void> {
-    const body = req.body.length ? (JSON.parse(req.body.toString()) as { parts?: { partNumber: number; etag: string }[] }) : {};
-    const numbers = stored.mode === 'single' ? [0] : Array.from({ length: stored.partCount }, (_, i) => i + 1);
+    const body = req.body.length
+      ? (JSON.parse(req.body.toString()) as { parts?: { partNumber: number; etag: string }[] })
+      : {};
+    const numbers =
+      stored.mode === 'single' ? [0] : Array.from({ length: stored.partCount }, (_, i) => i + 1);
     for (const p of body.parts ?? []) {
-      if (stored.parts.get(p.partNumber)?.etag !== p.etag) return apiError(res, 400, 'bad_etag', `Part ${p.partNumber} etag mismatch`);
+      if (stored.parts.get(p.partNumber)?.etag !== p.etag)
+        return apiError(res, 400, 'bad_etag', `Part ${p.partNumber} etag mismatch`);
     }
     const h = createHash('sha256');
     let size = 0;
@@ -186,7 +220,8 @@ export class FakeTransferApi {
     const [, , id, partStr] = req.path.split('/');
     const stored = this.artifacts.get(id!);
     const n = Number(partStr);
-    if (!stored || req.query.get('sig') !== 'ok') return void res.writeHead(403).end('<Error>Forbidden</Error>');
+    if (!stored || req.query.get('sig') !== 'ok')
+      return void res.writeHead(403).end('<Error>Forbidden</Error>');
     if (req.method === 'PUT') {
       if (this.options.breakParts?.includes(n)) return void res.socket?.destroy();
       if (this.options.failPartsOnce?.includes(n) && !this.failedOnce.has(n)) {
@@ -212,10 +247,16 @@ export class FakeTransferApi {
       }
       const start = Number(range[1]);
       const end = Math.min(Number(range[2]), bytes.length - 1);
-      if (this.options.breakDownloadsFrom !== undefined && start >= this.options.breakDownloadsFrom) {
+      if (
+        this.options.breakDownloadsFrom !== undefined &&
+        start >= this.options.breakDownloadsFrom
+      ) {
         return void res.socket?.destroy();
       }
-      res.writeHead(206, { 'Content-Length': end - start + 1, 'Content-Range': `bytes ${start}-${end}/${bytes.length}` });
+      res.writeHead(206, {
+        'Content-Length': end - start + 1,
+        'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
+      });
       return void res.end(bytes.subarray(start, end + 1));
     }
     res.writeHead(405).end();

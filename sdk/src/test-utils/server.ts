@@ -11,7 +11,11 @@ export interface SeenRequest {
   body: Buffer;
 }
 
-export type Handler = (req: SeenRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>;
+export type Handler = (
+  req: SeenRequest,
+  res: ServerResponse,
+  raw: IncomingMessage,
+) => void | Promise<void>;
 
 /** A real node:http server on 127.0.0.1 with a random port, recording every request. */
 export interface TestServer {
@@ -40,7 +44,9 @@ export async function startServer(handler: Handler, port = 0): Promise<TestServe
       requests.push(seen);
       Promise.resolve(handler(seen, res, raw)).catch((e: unknown) => {
         res.statusCode = 500;
-        res.end(JSON.stringify({ code: 'test_server_error', message: String(e), requestId: 'test' }));
+        res.end(
+          JSON.stringify({ code: 'test_server_error', message: String(e), requestId: 'test' }),
+        );
       });
     });
   });
@@ -59,12 +65,23 @@ export async function startServer(handler: Handler, port = 0): Promise<TestServe
 }
 
 /** Writes a JSON answer. */
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 
 /** Writes an API error answer `{code, message, requestId}`. */
-export function apiError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+export function apiError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   json(res, status, { code, message, requestId: `req-${status}` }, headers);
 }

@@ -70,5 +70,10 @@ export async function hashStream(
 export function isBlob(x: unknown): x is Blob {
   if (typeof Blob !== 'undefined' && x instanceof Blob) return true;
   const b = x as { size?: unknown; slice?: unknown; stream?: unknown };
-  return !!b && typeof b.size === 'number' && typeof b.slice === 'function' && typeof b.stream === 'function';
+  return (
+    !!b &&
+    typeof b.size === 'number' &&
+    typeof b.slice === 'function' &&
+    typeof b.stream === 'function'
+  );
 }

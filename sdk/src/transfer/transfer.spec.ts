@@ -54,7 +54,13 @@ describe('upload', () => {
 
   it('never sends the API key to storage URLs', async () => {
     const client = await setup();
-    await client.artifacts.upload(api.org, api.orbit, api.collection, await file('m.bin', bytes(10)), { resumeDir: false });
+    await client.artifacts.upload(
+      api.org,
+      api.orbit,
+      api.collection,
+      await file('m.bin', bytes(10)),
+      { resumeDir: false },
+    );
     const storage = api.storageRequests();
     expect(storage.length).toBeGreaterThan(0);
     for (const r of storage) {
@@ -64,36 +70,58 @@ describe('upload', () => {
   });
 
   it('uploads a large file in parallel parts, retrying a failed part', async () => {
-    const client = await setup({ multipartThreshold: 100_000, partSize: 64 * 1024, failPartsOnce: [3] }, 1);
+    const client = await setup(
+      { multipartThreshold: 100_000, partSize: 64 * 1024, failPartsOnce: [3] },
+      1,
+    );
     const content = bytes(64 * 1024 * 7 + 123, 7);
     const progress: TransferProgress[] = [];
-    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, await file('big.bin', content), {
-      concurrency: 3,
-      resumeDir: false,
-      onProgress: (e) => progress.push(e),
-    });
+    const a = await client.artifacts.upload(
+      api.org,
+      api.orbit,
+      api.collection,
+      await file('big.bin', content),
+      {
+        concurrency: 3,
+        resumeDir: false,
+        onProgress: (e) => progress.push(e),
+      },
+    );
     expect(a.status).toBe('uploaded');
     const puts = api.storageRequests('PUT');
     expect(puts).toHaveLength(9); // 8 parts + one retry of part 3
     expect(puts.every((r) => Number(r.headers['content-length']) <= 64 * 1024)).toBe(true);
     const uploading = progress.filter((e) => e.phase === 'uploading');
-    expect(uploading.at(-1)).toMatchObject({ loadedBytes: content.length, totalBytes: content.length });
+    expect(uploading.at(-1)).toMatchObject({
+      loadedBytes: content.length,
+      totalBytes: content.length,
+    });
     expect(uploading.every((e) => e.loadedBytes <= content.length)).toBe(true);
   });
 
   it('uploads a Blob, hashing it incrementally', async () => {
     const client = await setup({ multipartThreshold: 50_000, partSize: 32 * 1024 });
     const content = bytes(200_000, 3);
-    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, new Blob([content]), {
-      fileName: 'weights.safetensors',
-    });
+    const a = await client.artifacts.upload(
+      api.org,
+      api.orbit,
+      api.collection,
+      new Blob([content]),
+      {
+        fileName: 'weights.safetensors',
+      },
+    );
     expect(a.status).toBe('uploaded');
     expect(a.sha256).toBe(sha(content));
     expect(a.fileName).toBe('weights.safetensors');
   });
 
   it('resumes an interrupted multipart upload, sending only the missing parts', async () => {
-    const client = await setup({ multipartThreshold: 100_000, partSize: 64 * 1024, breakParts: [5] });
+    const client = await setup({
+      multipartThreshold: 100_000,
+      partSize: 64 * 1024,
+      breakParts: [5],
+    });
     const content = bytes(64 * 1024 * 6, 11);
     const p = await file('resume.bin', content);
     const records = join(dir, 'records');
@@ -108,37 +136,69 @@ describe('upload', () => {
 
     api.options.breakParts = [];
     const before = api.storageRequests('PUT').length;
-    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, p, { resumeDir: records });
+    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, p, {
+      resumeDir: records,
+    });
     expect(a.id).toBe(pending!.artifact.id);
     expect(a.status).toBe('uploaded');
-    const resent = api.storageRequests('PUT').slice(before).map((r) => Number(r.path.split('/')[3]));
+    const resent = api
+      .storageRequests('PUT')
+      .slice(before)
+      .map((r) => Number(r.path.split('/')[3]));
     expect(resent.sort()).toEqual([5, 6]);
     expect(api.artifacts.size).toBe(1);
     expect(await readdir(records)).toHaveLength(0);
   });
 
   it('resumes without a local record by finding the pending artifact through the list API', async () => {
-    const client = await setup({ multipartThreshold: 100_000, partSize: 64 * 1024, breakParts: [4] });
+    const client = await setup({
+      multipartThreshold: 100_000,
+      partSize: 64 * 1024,
+      breakParts: [4],
+    });
     const content = bytes(64 * 1024 * 5, 5);
     await client.artifacts
-      .upload(api.org, api.orbit, api.collection, new Blob([content]), { fileName: 'x.bin', concurrency: 1 })
+      .upload(api.org, api.orbit, api.collection, new Blob([content]), {
+        fileName: 'x.bin',
+        concurrency: 1,
+      })
       .catch(() => undefined);
     api.options.breakParts = [];
     const before = api.storageRequests('PUT').length;
-    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, new Blob([content]), { fileName: 'x.bin' });
+    const a = await client.artifacts.upload(
+      api.org,
+      api.orbit,
+      api.collection,
+      new Blob([content]),
+      { fileName: 'x.bin' },
+    );
     expect(a.status).toBe('uploaded');
     expect(api.artifacts.size).toBe(1);
-    const listCalls = api.server.requests.filter((r) => r.path.endsWith('/artifacts') && r.method === 'GET');
+    const listCalls = api.server.requests.filter(
+      (r) => r.path.endsWith('/artifacts') && r.method === 'GET',
+    );
     expect(listCalls.at(-1)!.query.get('status')).toBe('pending_upload');
     expect(listCalls.at(-1)!.query.get('collectionId')).toBe(api.collection);
-    expect(api.storageRequests('PUT').slice(before).map((r) => Number(r.path.split('/')[3])).sort()).toEqual([4, 5]);
+    expect(
+      api
+        .storageRequests('PUT')
+        .slice(before)
+        .map((r) => Number(r.path.split('/')[3]))
+        .sort(),
+    ).toEqual([4, 5]);
   });
 
   it('reuses the cached sha256 of an unchanged file', async () => {
-    const client = await setup({ multipartThreshold: 100_000, partSize: 64 * 1024, breakParts: [2] });
+    const client = await setup({
+      multipartThreshold: 100_000,
+      partSize: 64 * 1024,
+      breakParts: [2],
+    });
     const p = await file('cached.bin', bytes(64 * 1024 * 3));
     const records = join(dir, 'records');
-    await client.artifacts.upload(api.org, api.orbit, api.collection, p, { resumeDir: records, concurrency: 1 }).catch(() => undefined);
+    await client.artifacts
+      .upload(api.org, api.orbit, api.collection, p, { resumeDir: records, concurrency: 1 })
+      .catch(() => undefined);
     api.options.breakParts = [];
     const hashing: TransferProgress[] = [];
     await client.artifacts.upload(api.org, api.orbit, api.collection, p, {
@@ -150,14 +210,22 @@ describe('upload', () => {
   });
 
   it('starts a new artifact when the file changed', async () => {
-    const client = await setup({ multipartThreshold: 100_000, partSize: 64 * 1024, breakParts: [2] });
+    const client = await setup({
+      multipartThreshold: 100_000,
+      partSize: 64 * 1024,
+      breakParts: [2],
+    });
     const p = await file('changing.bin', bytes(64 * 1024 * 3, 1));
     const records = join(dir, 'records');
-    await client.artifacts.upload(api.org, api.orbit, api.collection, p, { resumeDir: records, concurrency: 1 }).catch(() => undefined);
+    await client.artifacts
+      .upload(api.org, api.orbit, api.collection, p, { resumeDir: records, concurrency: 1 })
+      .catch(() => undefined);
     api.options.breakParts = [];
     const changed = bytes(64 * 1024 * 3, 2);
     await writeFile(p, changed);
-    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, p, { resumeDir: records });
+    const a = await client.artifacts.upload(api.org, api.orbit, api.collection, p, {
+      resumeDir: records,
+    });
     expect(a.sha256).toBe(sha(changed));
     expect(api.artifacts.size).toBe(2);
   });
@@ -233,7 +301,9 @@ describe('download', () => {
     const client = await setup({ ignoreRange: true });
     const content = bytes(300_000, 6);
     const a = await api.seedArtifact(content);
-    const r = await client.artifacts.download(api.org, api.orbit, a.id, join(dir, 'norange.bin'), { chunkSize: 65536 });
+    const r = await client.artifacts.download(api.org, api.orbit, a.id, join(dir, 'norange.bin'), {
+      chunkSize: 65536,
+    });
     expect(sha(await readFile(r.path))).toBe(sha(content));
   });
 
@@ -241,7 +311,9 @@ describe('download', () => {
     const client = await setup({ corruptDownload: true });
     const a = await api.seedArtifact(bytes(100_000));
     const dest = join(dir, 'bad.bin');
-    const err = await client.artifacts.download(api.org, api.orbit, a.id, dest).catch((e: unknown) => e);
+    const err = await client.artifacts
+      .download(api.org, api.orbit, a.id, dest)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(`${dest}.part`)).toBe(false);

@@ -1,5 +1,11 @@
 import type { Apogee } from '../client.js';
-import { APIError, ApogeeError, ConflictError, NotFoundError, UnprocessableEntityError } from '../core/errors.js';
+import {
+  APIError,
+  ApogeeError,
+  ConflictError,
+  NotFoundError,
+  UnprocessableEntityError,
+} from '../core/errors.js';
 import { ProgressTracker, type ProgressCallback } from '../core/progress.js';
 import type {
   Artifact,
@@ -83,14 +89,21 @@ export interface UploadTarget {
  * Runs the transfer protocol of docs/artifact-transfer.md: hash, find a resumable upload or
  * create the artifact, send the (missing) bytes, complete.
  */
-export async function runUpload(client: Apogee, target: UploadTarget, opts: UploadOptions): Promise<Artifact> {
+export async function runUpload(
+  client: Apogee,
+  target: UploadTarget,
+  opts: UploadOptions,
+): Promise<Artifact> {
   const { org, orbit, collection, source, store } = target;
   const { signal } = opts;
   const progress = new ProgressTracker('hashing', source.size, opts.onProgress);
-  const recordKey = source.fingerprint ? `${org}/${orbit}/${collection}/${source.fingerprint.path}` : undefined;
+  const recordKey = source.fingerprint
+    ? `${org}/${orbit}/${collection}/${source.fingerprint.path}`
+    : undefined;
   const record = recordKey && store ? await store.load(recordKey) : undefined;
   const fp = source.fingerprint;
-  const fresh = record && fp && record.size === fp.size && record.mtimeMs === fp.mtimeMs ? record : undefined;
+  const fresh =
+    record && fp && record.size === fp.size && record.mtimeMs === fp.mtimeMs ? record : undefined;
 
   let sha256: string;
   if (fresh) {
@@ -103,7 +116,13 @@ export async function runUpload(client: Apogee, target: UploadTarget, opts: Uplo
   }
   const saveRecord = async (artifactId?: string): Promise<void> => {
     if (!recordKey || !store || !fp) return;
-    await store.save(recordKey, { path: fp.path, size: fp.size, mtimeMs: fp.mtimeMs, sha256, artifactId });
+    await store.save(recordKey, {
+      path: fp.path,
+      size: fp.size,
+      mtimeMs: fp.mtimeMs,
+      sha256,
+      artifactId,
+    });
   };
   await saveRecord(fresh?.artifactId);
 
@@ -111,7 +130,12 @@ export async function runUpload(client: Apogee, target: UploadTarget, opts: Uplo
   const api = client.artifacts;
   let plan: UploadPlan | undefined;
   if (opts.resume !== false) {
-    plan = await findResumable(client, target, { sha256, name, candidateId: fresh?.artifactId, signal });
+    plan = await findResumable(client, target, {
+      sha256,
+      name,
+      candidateId: fresh?.artifactId,
+      signal,
+    });
   }
   if (!plan) {
     const created = await api.create(
@@ -152,7 +176,14 @@ export async function runUpload(client: Apogee, target: UploadTarget, opts: Uplo
   let parts: CompletedPart[] | undefined;
   if (plan.mode === 'single') {
     progress.start('uploading', source.size);
-    await sendSingle(client, source, required(plan.url, 'upload.url'), plan.headers ?? {}, progress, signal);
+    await sendSingle(
+      client,
+      source,
+      required(plan.url, 'upload.url'),
+      plan.headers ?? {},
+      progress,
+      signal,
+    );
     progress.finish();
   } else {
     parts = await sendMultipart(client, { org, orbit, artifactId, source, plan, progress, opts });
@@ -194,7 +225,9 @@ async function findResumable(
     a.status === 'pending_upload' && a.sha256 === q.sha256 && Number(a.size) === source.size;
   let artifact: Artifact | undefined;
   if (q.candidateId) {
-    artifact = await client.artifacts.get(org, orbit, q.candidateId, { signal: q.signal }).catch(notFoundAsUndefined);
+    artifact = await client.artifacts
+      .get(org, orbit, q.candidateId, { signal: q.signal })
+      .catch(notFoundAsUndefined);
     if (artifact && !matches(artifact)) artifact = undefined;
   }
   if (!artifact) {
@@ -208,16 +241,22 @@ async function findResumable(
       artifact = page.items.find(matches);
     } catch (e) {
       // A filter this server does not understand must not stop a plain upload.
-      if (!(e instanceof APIError) || e.status >= 500 || e.status === 401 || e.status === 403) throw e;
+      if (!(e instanceof APIError) || e.status >= 500 || e.status === 401 || e.status === 403)
+        throw e;
     }
   }
   if (!artifact) return undefined;
-  const state = await client.artifacts.uploadState(org, orbit, artifact.id, { signal: q.signal }).catch(notFoundAsUndefined);
+  const state = await client.artifacts
+    .uploadState(org, orbit, artifact.id, { signal: q.signal })
+    .catch(notFoundAsUndefined);
   if (!state) return undefined;
   if (state.mode === 'single') {
-    if (state.url) return { artifact, mode: 'single', url: state.url, headers: state.headers, stored: [] };
+    if (state.url)
+      return { artifact, mode: 'single', url: state.url, headers: state.headers, stored: [] };
     // A single-PUT upload has nothing partial to keep and no fresh URL: start over cleanly.
-    await client.artifacts.abort(org, orbit, artifact.id, { signal: q.signal }).catch(notFoundAsUndefined);
+    await client.artifacts
+      .abort(org, orbit, artifact.id, { signal: q.signal })
+      .catch(notFoundAsUndefined);
     return undefined;
   }
   return {
@@ -272,7 +311,10 @@ async function sendMultipart(client: Apogee, job: MultipartJob): Promise<Complet
   const { org, orbit, artifactId, source, plan, progress, opts } = job;
   const partSize = plan.partSize!;
   const partCount = plan.partCount!;
-  const bounds = (n: number): [number, number] => [(n - 1) * partSize, Math.min(n * partSize, source.size)];
+  const bounds = (n: number): [number, number] => [
+    (n - 1) * partSize,
+    Math.min(n * partSize, source.size),
+  ];
   const done = new Map<number, string>();
   let storedBytes = 0;
   for (const p of plan.stored) {
@@ -294,7 +336,8 @@ async function sendMultipart(client: Apogee, job: MultipartJob): Promise<Complet
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
     const urls = new Map<number, PresignedPart>();
-    for (const p of (await client.artifacts.presignParts(org, orbit, artifactId, batch, { signal })).parts) {
+    for (const p of (await client.artifacts.presignParts(org, orbit, artifactId, batch, { signal }))
+      .parts) {
       urls.set(p.partNumber, p);
     }
     const queue = [...batch];
@@ -309,7 +352,15 @@ async function sendMultipart(client: Apogee, job: MultipartJob): Promise<Complet
         } catch (e) {
           // Presigned URLs expire (403); one fresh URL, then give up.
           if (!(e instanceof APIError && e.status === 403)) throw e;
-          etag = await sendPart(client, source, await presignOne(client, job, n, signal), start, end, progress, signal);
+          etag = await sendPart(
+            client,
+            source,
+            await presignOne(client, job, n, signal),
+            start,
+            end,
+            progress,
+            signal,
+          );
         }
         done.set(n, etag);
       }
@@ -325,13 +376,22 @@ async function sendMultipart(client: Apogee, job: MultipartJob): Promise<Complet
     if (firstError) throw opts.signal?.aborted ? firstError.reason : pickRootError(results);
   }
   progress.finish();
-  const parts = [...done.entries()].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }));
+  const parts = [...done.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([partNumber, etag]) => ({ partNumber, etag }));
   // Browsers hide ETag unless the storage's CORS exposes it; the API can list stored parts itself.
   return parts.every((p) => p.etag) ? parts : [];
 }
 
-async function presignOne(client: Apogee, job: MultipartJob, n: number, signal: AbortSignal): Promise<PresignedPart> {
-  const res = await client.artifacts.presignParts(job.org, job.orbit, job.artifactId, [n], { signal });
+async function presignOne(
+  client: Apogee,
+  job: MultipartJob,
+  n: number,
+  signal: AbortSignal,
+): Promise<PresignedPart> {
+  const res = await client.artifacts.presignParts(job.org, job.orbit, job.artifactId, [n], {
+    signal,
+  });
   const part = res.parts.find((p) => p.partNumber === n);
   if (!part) throw new ApogeeError(`The API returned no URL for part ${n}`);
   return part;
@@ -384,10 +444,16 @@ async function completeOnce(
   signal: AbortSignal | undefined,
 ): Promise<Artifact> {
   try {
-    return await client.artifacts.complete(org, orbit, artifactId, parts && parts.length ? parts : undefined, {
-      signal,
-      timeout: Math.max(client.timeout, PART_TIMEOUT_MS),
-    });
+    return await client.artifacts.complete(
+      org,
+      orbit,
+      artifactId,
+      parts && parts.length ? parts : undefined,
+      {
+        signal,
+        timeout: Math.max(client.timeout, PART_TIMEOUT_MS),
+      },
+    );
   } catch (e) {
     // A retried complete whose first attempt went through is answered with a conflict.
     if (e instanceof ConflictError) {
@@ -416,8 +482,12 @@ function expired(expiresAt: string | undefined): boolean {
 
 /** The error that made the other workers stop, rather than the aborts it caused. */
 function pickRootError(results: PromiseSettledResult<void>[]): unknown {
-  const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
-  return rejected.find((e) => !(e instanceof Error && e.name === 'APIUserAbortError')) ?? rejected[0];
+  const rejected = results
+    .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    .map((r) => r.reason);
+  return (
+    rejected.find((e) => !(e instanceof Error && e.name === 'APIUserAbortError')) ?? rejected[0]
+  );
 }
 
 /** An AbortSignal that aborts when any input does (AbortSignal.any is Node ≥ 20.3 and recent browsers). */
