@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(process.argv[2] ?? '.');
-const roots = process.argv.length > 3 ? process.argv.slice(3) : ['onnxruntime-node', 'node-llama-cpp'];
+const roots =
+  process.argv.length > 3 ? process.argv.slice(3) : ['onnxruntime-node', 'node-llama-cpp'];
 const start = path.join(root, 'satellite');
 
 function resolvePackage(name, fromDir) {

@@ -62,7 +62,9 @@ export class ConfigError extends SatelliteError {
 /** The model file could not be loaded by its runtime library. */
 export class ModelLoadFailed extends SatelliteError {
   constructor(path: string, cause: unknown) {
-    super('model_load_failed', `Could not load model ${path}: ${ensureError(cause).message}`, { cause });
+    super('model_load_failed', `Could not load model ${path}: ${ensureError(cause).message}`, {
+      cause,
+    });
   }
 }
 
@@ -90,7 +92,9 @@ export class DeploymentUnhealthy extends RuntimeError {
 /** No Docker engine answers on the configured socket. */
 export class DockerUnavailable extends RuntimeError {
   constructor(cause: unknown) {
-    super('docker_unavailable', `No Docker engine answers: ${ensureError(cause).message}`, { cause });
+    super('docker_unavailable', `No Docker engine answers: ${ensureError(cause).message}`, {
+      cause,
+    });
   }
 }
 
@@ -109,6 +113,7 @@ export function ensureError(value: unknown): Error {
 
 /** The `code` of a Node system error (`ENOENT`, `ESRCH`, ...), if it is one. */
 export function errnoCode(error: unknown): string | undefined {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return undefined;
 }

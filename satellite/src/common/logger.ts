@@ -18,7 +18,11 @@ export interface Logger {
  * last lines of a deployment's output, shows them as they are.
  */
 export function createLogger(
-  options: { level?: LogLevel; base?: Record<string, unknown>; write?: (line: string) => void } = {},
+  options: {
+    level?: LogLevel;
+    base?: Record<string, unknown>;
+    write?: (line: string) => void;
+  } = {},
 ): Logger {
   const min = LEVELS[options.level ?? 'info'];
   const base = options.base ?? {};

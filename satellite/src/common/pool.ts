@@ -4,7 +4,12 @@
  */
 export class ResourcePool<T> {
   private readonly free: T[];
-  private readonly waiters: { resolve: (item: T) => void; reject: (e: Error) => void; signal?: AbortSignal; onAbort: () => void }[] = [];
+  private readonly waiters: {
+    resolve: (item: T) => void;
+    reject: (e: Error) => void;
+    signal?: AbortSignal;
+    onAbort: () => void;
+  }[] = [];
 
   constructor(items: readonly T[]) {
     this.free = [...items];

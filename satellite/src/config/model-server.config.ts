@@ -74,7 +74,8 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const variable = FLAGS[flag];
-    if (!variable) throw new ConfigError(flag, `unknown flag; accepted: ${MODEL_SERVER_FLAGS.join(', ')}`);
+    if (!variable)
+      throw new ConfigError(flag, `unknown flag; accepted: ${MODEL_SERVER_FLAGS.join(', ')}`);
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(flag, 'missing value');
     out[variable] = value;
@@ -83,15 +84,23 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
 }
 
 /** Reads and validates the whole model server configuration; throws `ConfigError` naming the bad variable. */
-export function readModelServerConfig(env: RawEnv, argv: readonly string[] = []): ModelServerConfig {
+export function readModelServerConfig(
+  env: RawEnv,
+  argv: readonly string[] = [],
+): ModelServerConfig {
   const merged: RawEnv = { ...env, ...flagsToEnv(argv) };
   const modelPath = str(merged, 'APOGEE_MODEL_PATH');
   if (!modelPath) throw new ConfigError('APOGEE_MODEL_PATH', 'required (or --model FILE)');
   const ext = path.extname(modelPath).slice(1).toLowerCase();
-  const inferred = (MODEL_FORMATS as readonly string[]).includes(ext) ? (ext as ModelFormat) : undefined;
+  const inferred = (MODEL_FORMATS as readonly string[]).includes(ext)
+    ? (ext as ModelFormat)
+    : undefined;
   const format = oneOf(merged, 'APOGEE_MODEL_FORMAT', MODEL_FORMATS, inferred ?? 'onnx');
   if (!inferred && !str(merged, 'APOGEE_MODEL_FORMAT')) {
-    throw new ConfigError('APOGEE_MODEL_FORMAT', `required when the file extension is not .onnx or .gguf (${modelPath})`);
+    throw new ConfigError(
+      'APOGEE_MODEL_FORMAT',
+      `required when the file extension is not .onnx or .gguf (${modelPath})`,
+    );
   }
   return {
     modelPath: path.resolve(modelPath),
@@ -100,7 +109,12 @@ export function readModelServerConfig(env: RawEnv, argv: readonly string[] = [])
     deploymentId: str(merged, 'APOGEE_DEPLOYMENT_ID') ?? null,
     host: str(merged, 'APOGEE_MODEL_SERVER_HOST', '127.0.0.1'),
     port: int(merged, 'APOGEE_MODEL_SERVER_PORT', 8080, 0, 65535),
-    logLevel: oneOf(merged, 'APOGEE_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: oneOf(
+      merged,
+      'APOGEE_LOG_LEVEL',
+      ['debug', 'info', 'warn', 'error'] as const,
+      'info',
+    ),
     maxBodyBytes: int(merged, 'APOGEE_MAX_BODY_BYTES', 32 * 1024 * 1024, 1),
     llamaContextSize: int(merged, 'APOGEE_LLAMA_CONTEXT_SIZE', 0, 0),
     llamaParallel: int(merged, 'APOGEE_LLAMA_PARALLEL', 1, 1, 256),

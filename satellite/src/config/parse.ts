@@ -12,7 +12,13 @@ export function str(env: RawEnv, name: string, fallback?: string): string | unde
 }
 
 /** Reads an integer variable within `[min, max]`. */
-export function int(env: RawEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function int(
+  env: RawEnv,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -23,7 +29,13 @@ export function int(env: RawEnv, name: string, fallback: number, min = 0, max = 
 }
 
 /** Reads a number variable within `[min, max]`. */
-export function num(env: RawEnv, name: string, fallback: number, min = 0, max = Number.MAX_VALUE): number {
+export function num(
+  env: RawEnv,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_VALUE,
+): number {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -34,7 +46,12 @@ export function num(env: RawEnv, name: string, fallback: number, min = 0, max = 
 }
 
 /** Reads one of a fixed set of values. */
-export function oneOf<T extends string>(env: RawEnv, name: string, values: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(
+  env: RawEnv,
+  name: string,
+  values: readonly T[],
+  fallback: T,
+): T {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
   if (!(values as readonly string[]).includes(raw)) {

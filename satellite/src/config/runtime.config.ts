@@ -34,6 +34,11 @@ export function readRuntimeConfig(env: RawEnv): RuntimeConfig {
     dockerHost: str(env, 'DOCKER_HOST', 'unix:///var/run/docker.sock'),
     modelServerImage: str(env, 'APOGEE_MODEL_SERVER_IMAGE', 'apogee/model-server:dev'),
     dockerNetwork: str(env, 'APOGEE_DOCKER_NETWORK', 'host'),
-    dockerRestartPolicy: oneOf(env, 'APOGEE_DOCKER_RESTART', ['no', 'always', 'unless-stopped', 'on-failure'] as const, 'unless-stopped'),
+    dockerRestartPolicy: oneOf(
+      env,
+      'APOGEE_DOCKER_RESTART',
+      ['no', 'always', 'unless-stopped', 'on-failure'] as const,
+      'unless-stopped',
+    ),
   };
 }

@@ -95,7 +95,8 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
       modelPath: options.modelPath,
       ...(options.gpuLayers >= 0 ? { gpuLayers: options.gpuLayers } : {}),
     });
-    const contextSize = options.contextSize > 0 ? options.contextSize : Math.min(model.trainContextSize, 4096);
+    const contextSize =
+      options.contextSize > 0 ? options.contextSize : Math.min(model.trainContextSize, 4096);
     context = await model.createContext({
       contextSize,
       sequences: options.parallel,
@@ -130,12 +131,20 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
       ...(s.seed !== undefined ? { seed: s.seed } : {}),
       ...(s.stop.length ? { customStopTriggers: s.stop } : {}),
       ...(s.presencePenalty !== undefined || s.frequencyPenalty !== undefined
-        ? { repeatPenalty: { presencePenalty: s.presencePenalty ?? 0, frequencyPenalty: s.frequencyPenalty ?? 0 } }
+        ? {
+            repeatPenalty: {
+              presencePenalty: s.presencePenalty ?? 0,
+              frequencyPenalty: s.frequencyPenalty ?? 0,
+            },
+          }
         : {}),
     };
   }
 
-  async function withSequence<R>(ctx: RequestContext, fn: (seq: LlamaContextSequence) => Promise<R>): Promise<R> {
+  async function withSequence<R>(
+    ctx: RequestContext,
+    fn: (seq: LlamaContextSequence) => Promise<R>,
+  ): Promise<R> {
     return pool.use(fn, ctx.signal);
   }
 
@@ -152,28 +161,53 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
           .generateContextState({ chatHistory: history })
           .contextText.tokenize(model.tokenizer).length;
         const before = sequence.tokenMeter.usedOutputTokens;
-        stream?.send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+        stream?.send({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+        });
         const result = await chat.generateResponse(history, {
           ...samplingFor(request),
           signal: ctx.signal,
           stopOnAbortSignal: true,
           onTextChunk: stream
-            ? (text) => stream.send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })
+            ? (text) =>
+                stream.send({
+                  ...base,
+                  object: 'chat.completion.chunk',
+                  choices: [{ index: 0, delta: { content: text }, finish_reason: null }],
+                })
             : undefined,
         });
         const completionTokens = sequence.tokenMeter.usedOutputTokens - before;
-        const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+        const usage = {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+        };
         const finish = finishReason(result.metadata.stopReason);
         if (stream) {
-          stream.send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
-          if (request.includeUsage) stream.send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+          stream.send({
+            ...base,
+            object: 'chat.completion.chunk',
+            choices: [{ index: 0, delta: {}, finish_reason: finish }],
+          });
+          if (request.includeUsage)
+            stream.send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
           stream.done();
           return undefined;
         }
         return {
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: result.response }, finish_reason: finish, logprobs: null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: result.response },
+              finish_reason: finish,
+              logprobs: null,
+            },
+          ],
           usage,
         };
       } finally {
@@ -185,10 +219,18 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
   async function completions(ctx: RequestContext): Promise<unknown> {
     const request = parseCompletionRequest(await ctx.json(), defaults);
     const id = `cmpl-${randomUUID()}`;
-    const base = { id, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: options.modelId };
+    const base = {
+      id,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: options.modelId,
+    };
     const stream = request.stream ? openEventStreamLazily(ctx) : undefined;
     return withSequence(ctx, async (sequence) => {
-      const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      const completion = new LlamaCompletion({
+        contextSequence: sequence,
+        autoDisposeSequence: false,
+      });
       try {
         const promptTokens = model.tokenize(request.prompt).length;
         const before = sequence.tokenMeter.usedOutputTokens;
@@ -197,19 +239,34 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
           signal: ctx.signal,
           stopOnAbortSignal: true,
           onTextChunk: stream
-            ? (text) => stream.send({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] })
+            ? (text) =>
+                stream.send({
+                  ...base,
+                  choices: [{ index: 0, text, finish_reason: null, logprobs: null }],
+                })
             : undefined,
         });
         const completionTokens = sequence.tokenMeter.usedOutputTokens - before;
-        const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+        const usage = {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+        };
         const finish = finishReason(result.metadata.stopReason);
         if (stream) {
-          stream.send({ ...base, choices: [{ index: 0, text: '', finish_reason: finish, logprobs: null }] });
+          stream.send({
+            ...base,
+            choices: [{ index: 0, text: '', finish_reason: finish, logprobs: null }],
+          });
           if (request.includeUsage) stream.send({ ...base, choices: [], usage });
           stream.done();
           return undefined;
         }
-        return { ...base, choices: [{ index: 0, text: result.response, finish_reason: finish, logprobs: null }], usage };
+        return {
+          ...base,
+          choices: [{ index: 0, text: result.response, finish_reason: finish, logprobs: null }],
+          usage,
+        };
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -227,7 +284,12 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
       embedder = await embeddingContext;
     } catch (e) {
       embeddingContext = undefined;
-      throw new HttpError(500, 'embeddings_unavailable', `Could not create an embedding context: ${ensureError(e).message}`, { cause: e });
+      throw new HttpError(
+        500,
+        'embeddings_unavailable',
+        `Could not create an embedding context: ${ensureError(e).message}`,
+        { cause: e },
+      );
     }
     return embeddingPool.use(async () => {
       const data = [];
@@ -235,15 +297,26 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
       for (const [index, text] of request.input.entries()) {
         const length = embedder.calculateInputLength(text);
         if (length > context.contextSize) {
-          throw new HttpError(400, 'input_too_long', `input[${index}] has ${length} tokens; the limit is ${context.contextSize}`);
+          throw new HttpError(
+            400,
+            'input_too_long',
+            `input[${index}] has ${length} tokens; the limit is ${context.contextSize}`,
+          );
         }
         tokens += length;
         const { vector } = await embedder.getEmbeddingFor(text);
         const embedding =
-          request.encodingFormat === 'base64' ? Buffer.from(Float32Array.from(vector).buffer).toString('base64') : [...vector];
+          request.encodingFormat === 'base64'
+            ? Buffer.from(Float32Array.from(vector).buffer).toString('base64')
+            : [...vector];
         data.push({ object: 'embedding', index, embedding });
       }
-      return { object: 'list', data, model: options.modelId, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+      return {
+        object: 'list',
+        data,
+        model: options.modelId,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
     }, ctx.signal);
   }
 
@@ -259,7 +332,8 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
         .on('POST', '/v1/embeddings', embeddings)
         .on('GET', '/v1/models', () => ({ object: 'list', data: [modelEntry] }))
         .on('GET', '/v1/models/:id', (ctx) => {
-          if (ctx.params.id !== options.modelId) throw new HttpError(404, 'model_not_found', `Model ${ctx.params.id} not found`);
+          if (ctx.params.id !== options.modelId)
+            throw new HttpError(404, 'model_not_found', `Model ${ctx.params.id} not found`);
           return modelEntry;
         });
     },

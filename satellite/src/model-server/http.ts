@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { BodyTooLarge, HttpError, InvalidRequest, RouteNotFound, ensureError } from '../common/errors.js';
+import {
+  BodyTooLarge,
+  HttpError,
+  InvalidRequest,
+  RouteNotFound,
+  ensureError,
+} from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
 /** What a route handler gets for one request. */
@@ -82,7 +88,13 @@ export class Router {
       const error = ensureError(e);
       if (error instanceof HttpError) {
         if (error.status >= 500) log.error('request failed', { err: error });
-        writeError(res, error.status, error.code, error.message, error instanceof InvalidRequest ? error.param : undefined);
+        writeError(
+          res,
+          error.status,
+          error.code,
+          error.message,
+          error instanceof InvalidRequest ? error.param : undefined,
+        );
       } else {
         log.error('unexpected error', { err: error, stack: error.stack });
         writeError(res, 500, 'internal_error', 'Internal error');
@@ -98,7 +110,10 @@ export class Router {
     }
   }
 
-  private match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
+  private match(
+    method: string,
+    pathname: string,
+  ): { route: Route; params: Record<string, string> } {
     const parts = pathname.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
@@ -115,7 +130,8 @@ export class Router {
       pathMatched = true;
       if (route.method === method) return { route, params };
     }
-    if (pathMatched) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}`);
+    if (pathMatched)
+      throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${pathname}`);
     return this.onUnmatched(method, pathname);
   }
 }
@@ -123,18 +139,35 @@ export class Router {
 /** Sends `body` as JSON. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 /** Sends an OpenAI-shaped error body `{ error: { message, type, code, param } }`. */
-function writeError(res: ServerResponse, status: number, code: string, message: string, param?: string): void {
+function writeError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  param?: string,
+): void {
   if (res.headersSent) {
     // A streaming response already started: report in-band and close.
-    if (!res.writableEnded) res.end(`data: ${JSON.stringify({ error: { message, type: code, code } })}\n\n`);
+    if (!res.writableEnded)
+      res.end(`data: ${JSON.stringify({ error: { message, type: code, code } })}\n\n`);
     return;
   }
-  sendJson(res, status, { error: { message, type: status < 500 ? 'invalid_request_error' : 'server_error', code, param: param ?? null } });
+  sendJson(res, status, {
+    error: {
+      message,
+      type: status < 500 ? 'invalid_request_error' : 'server_error',
+      code,
+      param: param ?? null,
+    },
+  });
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -18,7 +18,11 @@ export interface OnnxBackendOptions {
 function signatureOf(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSignature[] {
   return meta.map((m) =>
     m.isTensor
-      ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))) }
+      ? {
+          name: m.name,
+          type: m.type,
+          shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d))),
+        }
       : { name: m.name, type: 'non-tensor', shape: [] },
   );
 }
@@ -45,17 +49,24 @@ export async function loadOnnxBackend(options: OnnxBackendOptions): Promise<Mode
 
   async function predict(body: unknown): Promise<{ outputs: Record<string, EncodedTensor> }> {
     if (!isRecord(body) || !isRecord(body.inputs)) {
-      throw new InvalidRequest('Expected a JSON object { "inputs": { "<name>": value } }', 'inputs');
+      throw new InvalidRequest(
+        'Expected a JSON object { "inputs": { "<name>": value } }',
+        'inputs',
+      );
     }
     const given = body.inputs;
     const known = new Set(signature.inputs.map((i) => i.name));
     const unknown = Object.keys(given).filter((k) => !known.has(k));
     if (unknown.length) {
-      throw new InvalidRequest(`Unknown inputs: ${unknown.join(', ')}; the model takes ${[...known].join(', ')}`, unknown[0]);
+      throw new InvalidRequest(
+        `Unknown inputs: ${unknown.join(', ')}; the model takes ${[...known].join(', ')}`,
+        unknown[0],
+      );
     }
     const feeds: Record<string, ort.Tensor> = {};
     for (const input of signature.inputs) {
-      if (!(input.name in given)) throw new InvalidRequest(`Missing input ${input.name}`, input.name);
+      if (!(input.name in given))
+        throw new InvalidRequest(`Missing input ${input.name}`, input.name);
       const t = decodeTensor(input.name, given[input.name], input.type, input.shape);
       feeds[input.name] = new ort.Tensor(t.type, t.data, t.dims);
     }
@@ -64,12 +75,21 @@ export async function loadOnnxBackend(options: OnnxBackendOptions): Promise<Mode
       results = await session.run(feeds);
     } catch (e) {
       // onnxruntime rejects shape/type mismatches it found deeper in the graph: the caller's inputs.
-      throw new HttpError(422, 'inference_failed', `The model rejected the inputs: ${ensureError(e).message}`, { cause: e });
+      throw new HttpError(
+        422,
+        'inference_failed',
+        `The model rejected the inputs: ${ensureError(e).message}`,
+        { cause: e },
+      );
     }
     const outputs: Record<string, EncodedTensor> = {};
     for (const [name, value] of Object.entries(results)) {
       if (!(value instanceof ort.Tensor)) {
-        throw new HttpError(500, 'unsupported_output', `Output ${name} is not a tensor and cannot be returned as JSON`);
+        throw new HttpError(
+          500,
+          'unsupported_output',
+          `Output ${name} is not a tensor and cannot be returned as JSON`,
+        );
       }
       outputs[name] = encodeTensor(value.type, value.dims, value.data as ArrayLike<unknown>);
       value.dispose();

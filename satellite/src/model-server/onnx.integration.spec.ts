@@ -6,14 +6,19 @@ import { silentLogger } from '../common/logger.js';
 import { readModelServerConfig } from '../config/model-server.config.js';
 import { tinyLinearReference, writeTinyOnnx } from '../testing/models.js';
 import { startModelServer, type ModelServer } from './server.js';
+import { jsonOf } from '../testing/http.js';
 
-async function post(server: ModelServer, route: string, body: unknown): Promise<{ status: number; json: any }> {
+async function post(
+  server: ModelServer,
+  route: string,
+  body: unknown,
+): Promise<{ status: number; json: Awaited<ReturnType<typeof jsonOf>> }> {
   const res = await fetch(`${server.url}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: await jsonOf(res) };
 }
 
 describe('model server (ONNX)', () => {
@@ -25,8 +30,14 @@ describe('model server (ONNX)', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'apogee-onnx-'));
     await writeTinyOnnx(path.join(dir, 'linear.onnx'), 'linear');
     await writeTinyOnnx(path.join(dir, 'multi.onnx'), 'multi-io');
-    linear = await startModelServer(readModelServerConfig({}, ['--model', path.join(dir, 'linear.onnx'), '--port', '0']), silentLogger);
-    multi = await startModelServer(readModelServerConfig({}, ['--model', path.join(dir, 'multi.onnx'), '--port', '0']), silentLogger);
+    linear = await startModelServer(
+      readModelServerConfig({}, ['--model', path.join(dir, 'linear.onnx'), '--port', '0']),
+      silentLogger,
+    );
+    multi = await startModelServer(
+      readModelServerConfig({}, ['--model', path.join(dir, 'multi.onnx'), '--port', '0']),
+      silentLogger,
+    );
     await Promise.all([linear.ready, multi.ready]);
   });
 
@@ -48,16 +59,45 @@ describe('model server (ONNX)', () => {
   });
 
   it('accepts flat data with explicit dims', async () => {
-    const { json } = await post(linear, '/predict', { inputs: { x: { data: [1, 2, 3, 4, 0, 0, 0, 1], dims: [2, 4] } } });
-    expect(json.outputs.y.data).toEqual(tinyLinearReference([[1, 2, 3, 4], [0, 0, 0, 1]]));
+    const { json } = await post(linear, '/predict', {
+      inputs: { x: { data: [1, 2, 3, 4, 0, 0, 0, 1], dims: [2, 4] } },
+    });
+    expect(json.outputs.y.data).toEqual(
+      tinyLinearReference([
+        [1, 2, 3, 4],
+        [0, 0, 0, 1],
+      ]),
+    );
   });
 
   it('runs a graph with int64 and float inputs and two outputs', async () => {
-    const { status, json } = await post(multi, '/predict', { inputs: { ids: [[1, 2, 3], [-4, 5, 6]], scale: [0.5] } });
+    const { status, json } = await post(multi, '/predict', {
+      inputs: {
+        ids: [
+          [1, 2, 3],
+          [-4, 5, 6],
+        ],
+        scale: [0.5],
+      },
+    });
     expect(status).toBe(200);
     expect(json.outputs).toEqual({
-      doubled: { type: 'int64', dims: [2, 3], data: [[2, 4, 6], [-8, 10, 12]] },
-      scaled: { type: 'float32', dims: [2, 3], data: [[0.5, 1, 1.5], [-2, 2.5, 3]] },
+      doubled: {
+        type: 'int64',
+        dims: [2, 3],
+        data: [
+          [2, 4, 6],
+          [-8, 10, 12],
+        ],
+      },
+      scaled: {
+        type: 'float32',
+        dims: [2, 3],
+        data: [
+          [0.5, 1, 1.5],
+          [-2, 2.5, 3],
+        ],
+      },
     });
   });
 
@@ -78,9 +118,9 @@ describe('model server (ONNX)', () => {
   });
 
   it('describes inputs and outputs in /healthz and the OpenAPI document at /schema', async () => {
-    const health = await (await fetch(`${multi.url}/healthz`)).json();
+    const health = await jsonOf(fetch(`${multi.url}/healthz`));
     expect(health).toMatchObject({ status: 'ok', format: 'onnx' });
-    const schema = await (await fetch(`${multi.url}/schema`)).json();
+    const schema = await jsonOf(fetch(`${multi.url}/schema`));
     expect(schema.openapi).toBe('3.1.0');
     expect(schema.paths['/predict'].post.operationId).toBe('predict');
     const inputs = schema.components.schemas.PredictRequest.properties.inputs;
@@ -96,12 +136,15 @@ describe('model server (ONNX)', () => {
   it('reports a model that fails to load as failed in /healthz with 503', async () => {
     const bad = path.join(dir, 'broken.onnx');
     await writeFile(bad, 'not a model');
-    const server = await startModelServer(readModelServerConfig({}, ['--model', bad, '--port', '0']), silentLogger);
+    const server = await startModelServer(
+      readModelServerConfig({}, ['--model', bad, '--port', '0']),
+      silentLogger,
+    );
     try {
       await expect(server.ready).rejects.toThrow(/Could not load model/);
       const res = await fetch(`${server.url}/healthz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: 'failed' });
+      expect(await jsonOf(res)).toMatchObject({ status: 'failed' });
       expect((await post(server, '/predict', { inputs: {} })).status).toBe(503);
     } finally {
       await server.close();

@@ -38,7 +38,12 @@ export interface EmbeddingRequest {
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 
-function optionalNumber(body: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+function optionalNumber(
+  body: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
@@ -49,25 +54,34 @@ function optionalNumber(body: Record<string, unknown>, key: string, min: number,
 
 function optionalInt(body: Record<string, unknown>, key: string, min: number): number | undefined {
   const v = optionalNumber(body, key, min, Number.MAX_SAFE_INTEGER);
-  if (v !== undefined && !Number.isInteger(v)) throw new InvalidRequest(`${key} must be an integer`, key);
+  if (v !== undefined && !Number.isInteger(v))
+    throw new InvalidRequest(`${key} must be an integer`, key);
   return v;
 }
 
-function parseSampling(body: Record<string, unknown>, defaults: { maxTokens: number; temperature: number }): SamplingOptions {
+function parseSampling(
+  body: Record<string, unknown>,
+  defaults: { maxTokens: number; temperature: number },
+): SamplingOptions {
   const n = optionalInt(body, 'n', 1);
   if (n !== undefined && n !== 1) throw new InvalidRequest('Only n = 1 is supported', 'n');
   const stopRaw = body.stop;
   let stop: string[] = [];
   if (typeof stopRaw === 'string') stop = [stopRaw];
-  else if (Array.isArray(stopRaw) && stopRaw.every((s) => typeof s === 'string')) stop = stopRaw as string[];
-  else if (stopRaw !== undefined && stopRaw !== null) throw new InvalidRequest('stop must be a string or an array of strings', 'stop');
+  else if (Array.isArray(stopRaw) && stopRaw.every((s) => typeof s === 'string'))
+    stop = stopRaw as string[];
+  else if (stopRaw !== undefined && stopRaw !== null)
+    throw new InvalidRequest('stop must be a string or an array of strings', 'stop');
   if (stop.length > 4) throw new InvalidRequest('stop takes at most 4 sequences', 'stop');
   const stream = body.stream ?? false;
   if (typeof stream !== 'boolean') throw new InvalidRequest('stream must be a boolean', 'stream');
   const streamOptions = body.stream_options;
   const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
   return {
-    maxTokens: optionalInt(body, 'max_completion_tokens', 1) ?? optionalInt(body, 'max_tokens', 1) ?? defaults.maxTokens,
+    maxTokens:
+      optionalInt(body, 'max_completion_tokens', 1) ??
+      optionalInt(body, 'max_tokens', 1) ??
+      defaults.maxTokens,
     temperature: optionalNumber(body, 'temperature', 0, 2) ?? defaults.temperature,
     topP: optionalNumber(body, 'top_p', 0, 1),
     seed: optionalInt(body, 'seed', Number.MIN_SAFE_INTEGER),
@@ -85,7 +99,8 @@ function contentText(content: unknown, at: string): string {
   if (Array.isArray(content)) {
     return content
       .map((part, i) => {
-        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
+        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string')
+          return part.text;
         throw new InvalidRequest(`${at}[${i}]: only text content parts are supported`, 'messages');
       })
       .join('');
@@ -104,19 +119,29 @@ export function parseChatCompletionRequest(
   }
   const messages = body.messages.map((m, i): ChatMessage => {
     if (!isRecord(m) || !(ROLES as readonly unknown[]).includes(m.role)) {
-      throw new InvalidRequest(`messages[${i}].role must be one of ${ROLES.join(', ')}`, 'messages');
+      throw new InvalidRequest(
+        `messages[${i}].role must be one of ${ROLES.join(', ')}`,
+        'messages',
+      );
     }
-    return { role: m.role as ChatMessage['role'], content: contentText(m.content, `messages[${i}].content`) };
+    return {
+      role: m.role as ChatMessage['role'],
+      content: contentText(m.content, `messages[${i}].content`),
+    };
   });
   return { messages, ...parseSampling(body, defaults) };
 }
 
 /** Validates a text completion request body (one prompt). */
-export function parseCompletionRequest(body: unknown, defaults: { maxTokens: number; temperature: number }): CompletionRequest {
+export function parseCompletionRequest(
+  body: unknown,
+  defaults: { maxTokens: number; temperature: number },
+): CompletionRequest {
   if (!isRecord(body)) throw new InvalidRequest('Expected a JSON object');
   let prompt = body.prompt;
   if (Array.isArray(prompt) && prompt.length === 1) prompt = prompt[0];
-  if (typeof prompt !== 'string') throw new InvalidRequest('prompt must be a string (one prompt per request)', 'prompt');
+  if (typeof prompt !== 'string')
+    throw new InvalidRequest('prompt must be a string (one prompt per request)', 'prompt');
   return { prompt, ...parseSampling(body, defaults) };
 }
 
@@ -128,7 +153,8 @@ export function parseEmbeddingRequest(body: unknown): EmbeddingRequest {
     throw new InvalidRequest('input must be a string or a non-empty array of strings', 'input');
   }
   const format = body.encoding_format ?? 'float';
-  if (format !== 'float' && format !== 'base64') throw new InvalidRequest('encoding_format must be float or base64', 'encoding_format');
+  if (format !== 'float' && format !== 'base64')
+    throw new InvalidRequest('encoding_format must be float or base64', 'encoding_format');
   return { input: input as string[], encodingFormat: format };
 }
 

@@ -38,7 +38,11 @@ function nestedArraySchema(sig: TensorSignature): Schema {
   let schema = elementSchema(sig.type);
   for (let i = sig.shape.length - 1; i >= 0; i--) {
     const d = sig.shape[i];
-    schema = { type: 'array', items: schema, ...(typeof d === 'number' && d >= 0 ? { minItems: d, maxItems: d } : {}) };
+    schema = {
+      type: 'array',
+      items: schema,
+      ...(typeof d === 'number' && d >= 0 ? { minItems: d, maxItems: d } : {}),
+    };
   }
   return schema;
 }
@@ -55,7 +59,11 @@ function tensorInputSchema(sig: TensorSignature): Schema {
         required: ['data', 'dims'],
         additionalProperties: false,
         properties: {
-          data: { type: 'array', items: elementSchema(sig.type), description: 'values in row-major order' },
+          data: {
+            type: 'array',
+            items: elementSchema(sig.type),
+            description: 'values in row-major order',
+          },
           dims: { type: 'array', items: { type: 'integer', minimum: 0 } },
         },
       },
@@ -83,7 +91,12 @@ const ERROR_SCHEMA: Schema = {
     error: {
       type: 'object',
       required: ['message', 'code'],
-      properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' }, param: { type: ['string', 'null'] } },
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        code: { type: 'string' },
+        param: { type: ['string', 'null'] },
+      },
     },
   },
 };
@@ -110,12 +123,25 @@ export function onnxOpenApi(sig: ModelSignature): Schema {
           summary: 'Run the model on one batch of inputs',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictRequest' } } },
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/PredictRequest' } },
+            },
           },
           responses: {
-            '200': { description: 'outputs', content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictResponse' } } } },
-            '400': { description: 'invalid inputs', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-            '422': { description: 'the runtime rejected the inputs', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '200': {
+              description: 'outputs',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/PredictResponse' } },
+              },
+            },
+            '400': {
+              description: 'invalid inputs',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '422': {
+              description: 'the runtime rejected the inputs',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
           },
         },
       },
@@ -127,13 +153,24 @@ export function onnxOpenApi(sig: ModelSignature): Schema {
           type: 'object',
           required: ['inputs'],
           properties: {
-            inputs: { type: 'object', required: sig.inputs.map((i) => i.name), additionalProperties: false, properties: inputProps },
+            inputs: {
+              type: 'object',
+              required: sig.inputs.map((i) => i.name),
+              additionalProperties: false,
+              properties: inputProps,
+            },
           },
         },
         PredictResponse: {
           type: 'object',
           required: ['outputs'],
-          properties: { outputs: { type: 'object', required: sig.outputs.map((o) => o.name), properties: outputProps } },
+          properties: {
+            outputs: {
+              type: 'object',
+              required: sig.outputs.map((o) => o.name),
+              properties: outputProps,
+            },
+          },
         },
         Error: ERROR_SCHEMA,
       },
@@ -144,30 +181,49 @@ export function onnxOpenApi(sig: ModelSignature): Schema {
 
 /** Builds the OpenAPI 3.1 document of a GGUF model's OpenAI-compatible endpoints. */
 export function llmOpenApi(modelId: string, meta: Record<string, unknown>): Schema {
-  const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+  const json = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { type: 'object' } } },
+  });
   const post = (operationId: string, summary: string) => ({
     post: {
       operationId,
       summary,
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
       responses: {
-        '200': { description: 'OpenAI-compatible response; `text/event-stream` when `stream` is true' },
+        '200': {
+          description: 'OpenAI-compatible response; `text/event-stream` when `stream` is true',
+        },
         '400': json('invalid request'),
       },
     },
   });
   return {
     openapi: '3.1.0',
-    info: { title: `Apogee model server: ${modelId}`, version: '1', description: 'OpenAI-compatible API over llama.cpp' },
+    info: {
+      title: `Apogee model server: ${modelId}`,
+      version: '1',
+      description: 'OpenAI-compatible API over llama.cpp',
+    },
     paths: {
       '/v1/chat/completions': post('createChatCompletion', 'Chat completion (OpenAI)'),
       '/v1/completions': post('createCompletion', 'Text completion (OpenAI)'),
       '/v1/embeddings': post('createEmbedding', 'Embeddings (OpenAI)'),
-      '/v1/models': { get: { operationId: 'listModels', responses: { '200': json('the served model') } } },
+      '/v1/models': {
+        get: { operationId: 'listModels', responses: { '200': json('the served model') } },
+      },
       '/healthz': HEALTH_PATH,
     },
     components: { schemas: { Error: ERROR_SCHEMA } },
-    'x-apogee-signature': { format: 'gguf', modelId, inputs: [], outputs: [] } satisfies ModelSignature,
+    'x-apogee-signature': {
+      format: 'gguf',
+      modelId,
+      inputs: [],
+      outputs: [],
+    } satisfies ModelSignature,
     'x-apogee-model': meta,
   };
 }

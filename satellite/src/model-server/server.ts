@@ -17,7 +17,10 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-type State = { phase: 'loading' } | { phase: 'ready'; backend: ModelBackend } | { phase: 'failed'; error: Error };
+type State =
+  | { phase: 'loading' }
+  | { phase: 'ready'; backend: ModelBackend }
+  | { phase: 'failed'; error: Error };
 
 async function loadBackend(config: ModelServerConfig, log: Logger): Promise<ModelBackend> {
   // Each runtime library is imported only when its format is served: onnxruntime and llama.cpp
@@ -25,7 +28,12 @@ async function loadBackend(config: ModelServerConfig, log: Logger): Promise<Mode
   switch (config.format) {
     case 'onnx': {
       const { loadOnnxBackend } = await import('./onnx-backend.js');
-      return loadOnnxBackend({ modelPath: config.modelPath, modelId: config.modelId, threads: config.onnxThreads, log });
+      return loadOnnxBackend({
+        modelPath: config.modelPath,
+        modelId: config.modelId,
+        threads: config.onnxThreads,
+        log,
+      });
     }
     case 'gguf': {
       const { loadGgufBackend } = await import('./gguf-backend.js');
@@ -50,7 +58,10 @@ async function loadBackend(config: ModelServerConfig, log: Logger): Promise<Mode
  * and then loads the model. Routes: `/healthz`, `/schema` (alias `/openapi.json`), and the
  * format's own: `POST /predict` for ONNX, the OpenAI-compatible `/v1/*` for GGUF.
  */
-export async function startModelServer(config: ModelServerConfig, logger?: Logger): Promise<ModelServer> {
+export async function startModelServer(
+  config: ModelServerConfig,
+  logger?: Logger,
+): Promise<ModelServer> {
   const log = (logger ?? createLogger({ level: config.logLevel })).child({
     model: config.modelId,
     ...(config.deploymentId ? { deployment: config.deploymentId } : {}),
@@ -60,7 +71,8 @@ export async function startModelServer(config: ModelServerConfig, logger?: Logge
   const router = new Router(log, config.maxBodyBytes);
   const backend = (): ModelBackend => {
     if (state.phase === 'ready') return state.backend;
-    if (state.phase === 'failed') throw new HttpError(503, 'model_failed', `Model failed to load: ${state.error.message}`);
+    if (state.phase === 'failed')
+      throw new HttpError(503, 'model_failed', `Model failed to load: ${state.error.message}`);
     throw new HttpError(503, 'model_loading', 'The model is still loading');
   };
   router

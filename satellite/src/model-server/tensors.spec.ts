@@ -4,7 +4,15 @@ import { decodeTensor, encodeTensor } from './tensors.js';
 
 describe('decodeTensor', () => {
   it('infers dims from a nested array', () => {
-    const t = decodeTensor('x', [[1, 2, 3, 4], [5, 6, 7, 8]], 'float32', ['N', 4]);
+    const t = decodeTensor(
+      'x',
+      [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ],
+      'float32',
+      ['N', 4],
+    );
     expect(t.dims).toEqual([2, 4]);
     expect(Array.from(t.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
@@ -19,12 +27,16 @@ describe('decodeTensor', () => {
   });
 
   it('rejects a fixed dimension that does not match the graph', () => {
-    expect(() => decodeTensor('x', [[1, 2, 3]], 'float32', ['N', 4])).toThrow(/dimension 1 must be 4/);
+    expect(() => decodeTensor('x', [[1, 2, 3]], 'float32', ['N', 4])).toThrow(
+      /dimension 1 must be 4/,
+    );
     expect(() => decodeTensor('x', [1, 2, 3, 4], 'float32', ['N', 4])).toThrow(/expected rank 2/);
   });
 
   it('rejects data that does not fill its dims', () => {
-    expect(() => decodeTensor('x', { data: [1, 2, 3], dims: [2, 2] }, 'float32', undefined)).toThrow(/need 4 values/);
+    expect(() =>
+      decodeTensor('x', { data: [1, 2, 3], dims: [2, 2] }, 'float32', undefined),
+    ).toThrow(/need 4 values/);
   });
 
   it('checks element types and integer ranges', () => {
@@ -40,7 +52,9 @@ describe('decodeTensor', () => {
   });
 
   it('decodes bools and strings', () => {
-    expect(Array.from(decodeTensor('b', [true, false, 1], 'bool', undefined).data as Uint8Array)).toEqual([1, 0, 1]);
+    expect(
+      Array.from(decodeTensor('b', [true, false, 1], 'bool', undefined).data as Uint8Array),
+    ).toEqual([1, 0, 1]);
     expect(decodeTensor('s', ['a', 'b'], 'string', undefined).data).toEqual(['a', 'b']);
   });
 });

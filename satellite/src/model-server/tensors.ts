@@ -20,7 +20,18 @@ export type JsonTensorType = (typeof JSON_TENSOR_TYPES)[number];
 /** A tensor value decoded from JSON, ready for `new ort.Tensor(type, data, dims)`. */
 export interface DecodedTensor {
   type: JsonTensorType;
-  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
+  data:
+    | Float32Array
+    | Float64Array
+    | Int8Array
+    | Uint8Array
+    | Int16Array
+    | Uint16Array
+    | Int32Array
+    | Uint32Array
+    | BigInt64Array
+    | BigUint64Array
+    | string[];
   dims: number[];
 }
 
@@ -52,7 +63,10 @@ export function decodeTensor(
   expectedShape: readonly (number | string)[] | undefined,
 ): DecodedTensor {
   if (!(JSON_TENSOR_TYPES as readonly string[]).includes(type)) {
-    throw new InvalidRequest(`Input ${name} has element type ${type}, which cannot be sent as JSON`, name);
+    throw new InvalidRequest(
+      `Input ${name} has element type ${type}, which cannot be sent as JSON`,
+      name,
+    );
   }
   const tensorType = type as JsonTensorType;
   let flat: unknown[];
@@ -60,7 +74,10 @@ export function decodeTensor(
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
     if (!Array.isArray(obj.data) || !Array.isArray(obj.dims)) {
-      throw new InvalidRequest(`Input ${name}: expected a nested array or { data: [...], dims: [...] }`, name);
+      throw new InvalidRequest(
+        `Input ${name}: expected a nested array or { data: [...], dims: [...] }`,
+        name,
+      );
     }
     dims = obj.dims.map((d) => {
       if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
@@ -71,7 +88,10 @@ export function decodeTensor(
     flat = obj.data as unknown[];
     const expected = dims.reduce((a, b) => a * b, 1);
     if (flat.length !== expected) {
-      throw new InvalidRequest(`Input ${name}: dims [${dims.join(', ')}] need ${expected} values, got ${flat.length}`, name);
+      throw new InvalidRequest(
+        `Input ${name}: dims [${dims.join(', ')}] need ${expected} values, got ${flat.length}`,
+        name,
+      );
     }
   } else {
     ({ flat, dims } = flattenNested(name, value));
@@ -105,12 +125,16 @@ function flattenNested(name: string, value: unknown): { flat: unknown[]; dims: n
   const flat: unknown[] = [];
   const walk = (node: unknown, depth: number, at: string): void => {
     if (depth === dims.length) {
-      if (Array.isArray(node)) throw new InvalidRequest(`Input ${name}: ragged array at ${at}`, name);
+      if (Array.isArray(node))
+        throw new InvalidRequest(`Input ${name}: ragged array at ${at}`, name);
       flat.push(node);
       return;
     }
     if (!Array.isArray(node) || node.length !== dims[depth]) {
-      throw new InvalidRequest(`Input ${name}: ragged array at ${at} (expected ${dims[depth]} items)`, name);
+      throw new InvalidRequest(
+        `Input ${name}: ragged array at ${at} (expected ${dims[depth]} items)`,
+        name,
+      );
     }
     node.forEach((child, i) => walk(child, depth + 1, `${at}[${i}]`));
   };
@@ -120,12 +144,16 @@ function flattenNested(name: string, value: unknown): { flat: unknown[]; dims: n
 
 function toTypedData(name: string, type: JsonTensorType, flat: unknown[]): DecodedTensor['data'] {
   const bad = (i: number, what: string): never => {
-    throw new InvalidRequest(`Input ${name}: element ${i} must be ${what}, got ${JSON.stringify(flat[i])}`, name);
+    throw new InvalidRequest(
+      `Input ${name}: element ${i} must be ${what}, got ${JSON.stringify(flat[i])}`,
+      name,
+    );
   };
   switch (type) {
     case 'float32':
     case 'float64': {
-      const out = type === 'float32' ? new Float32Array(flat.length) : new Float64Array(flat.length);
+      const out =
+        type === 'float32' ? new Float32Array(flat.length) : new Float64Array(flat.length);
       flat.forEach((v, i) => {
         if (typeof v !== 'number') bad(i, 'a number');
         out[i] = v as number;
@@ -139,17 +167,26 @@ function toTypedData(name: string, type: JsonTensorType, flat: unknown[]): Decod
     case 'int32':
     case 'uint32': {
       const [min, max] = INT_RANGES[type]!;
-      const Ctor = { int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[type];
+      const Ctor = {
+        int8: Int8Array,
+        uint8: Uint8Array,
+        int16: Int16Array,
+        uint16: Uint16Array,
+        int32: Int32Array,
+        uint32: Uint32Array,
+      }[type];
       const out = new Ctor(flat.length);
       flat.forEach((v, i) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(i, `an integer in [${min}, ${max}]`);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+          bad(i, `an integer in [${min}, ${max}]`);
         out[i] = v as number;
       });
       return out;
     }
     case 'int64':
     case 'uint64': {
-      const out = type === 'int64' ? new BigInt64Array(flat.length) : new BigUint64Array(flat.length);
+      const out =
+        type === 'int64' ? new BigInt64Array(flat.length) : new BigUint64Array(flat.length);
       flat.forEach((v, i) => {
         const big = toBigInt(v);
         if (big === undefined) bad(i, 'an integer (number or decimal string)');
@@ -184,9 +221,16 @@ function toBigInt(v: unknown): bigint | undefined {
  * Encodes an output tensor for JSON: `data` nested to match `dims`. 64-bit integers become
  * numbers when they are safe integers, else decimal strings; bools become booleans.
  */
-export function encodeTensor(type: string, dims: readonly number[], data: ArrayLike<unknown>): EncodedTensor {
+export function encodeTensor(
+  type: string,
+  dims: readonly number[],
+  data: ArrayLike<unknown>,
+): EncodedTensor {
   const values: unknown[] = Array.from(data, (v) => {
-    if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    if (typeof v === 'bigint')
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString();
     if (type === 'bool') return v === 1 || v === true;
     if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
     return v;

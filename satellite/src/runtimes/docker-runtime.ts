@@ -1,6 +1,12 @@
 import path from 'node:path';
 import Docker from 'dockerode';
-import { DeploymentNotFound, DockerUnavailable, RuntimeError, ensureError, errnoCode } from '../common/errors.js';
+import {
+  DeploymentNotFound,
+  DockerUnavailable,
+  RuntimeError,
+  ensureError,
+  errnoCode,
+} from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import type { ModelFormat } from '../config/model-server.config.js';
 import { demuxDockerLogs } from './logs.js';
@@ -56,7 +62,8 @@ export interface DockerRuntimeOptions {
 export function dockerClient(dockerHost: string): Docker {
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
-  if (url.protocol === 'tcp:' || url.protocol === 'http:') return new Docker({ host: url.hostname, port: Number(url.port || 2375) });
+  if (url.protocol === 'tcp:' || url.protocol === 'http:')
+    return new Docker({ host: url.hostname, port: Number(url.port || 2375) });
   throw new RuntimeError('invalid_config', `Unsupported DOCKER_HOST ${dockerHost}`);
 }
 
@@ -90,7 +97,10 @@ export interface CreateContext {
 }
 
 /** Forms the Docker create-container request of a deployment (pure: unit-tested without an engine). */
-export function buildCreateOptions(spec: DeploymentSpec, ctx: CreateContext): Docker.ContainerCreateOptions {
+export function buildCreateOptions(
+  spec: DeploymentSpec,
+  ctx: CreateContext,
+): Docker.ContainerCreateOptions {
   const hostNetwork = ctx.network === 'host';
   const modelPath = path.resolve(spec.modelPath);
   const inContainer = `${CONTAINER_MODEL_DIR}/${path.basename(modelPath)}`;
@@ -106,7 +116,9 @@ export function buildCreateOptions(spec: DeploymentSpec, ctx: CreateContext): Do
     hostNetwork ? ctx.bindHost : '0.0.0.0',
     '--deployment-id',
     spec.deploymentId,
-    ...(spec.modelId ? ['--model-id', spec.modelId] : ['--model-id', path.basename(modelPath, path.extname(modelPath))]),
+    ...(spec.modelId
+      ? ['--model-id', spec.modelId]
+      : ['--model-id', path.basename(modelPath, path.extname(modelPath))]),
     ...(spec.args ?? []),
   ];
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -116,7 +128,11 @@ export function buildCreateOptions(spec: DeploymentSpec, ctx: CreateContext): Do
     NetworkMode: ctx.network,
     Binds: [`${modelPath}:${inContainer}:ro`],
     RestartPolicy: { Name: ctx.restartPolicy },
-    ...(hostNetwork ? {} : { PortBindings: { [portKey]: [{ HostIp: ctx.bindHost, HostPort: String(ctx.hostPort) }] } }),
+    ...(hostNetwork
+      ? {}
+      : {
+          PortBindings: { [portKey]: [{ HostIp: ctx.bindHost, HostPort: String(ctx.hostPort) }] },
+        }),
     ...(res?.memoryBytes ? { Memory: res.memoryBytes } : {}),
     ...(res?.cpus ? { NanoCpus: Math.round(res.cpus * 1e9) } : {}),
     ...(res?.gpus ? { DeviceRequests: deviceRequests(res.gpus) } : {}),
@@ -152,7 +168,12 @@ function stateOf(dockerState: string): ModelState {
 }
 
 function statusCode(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && 'statusCode' in e && typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  return typeof e === 'object' &&
+    e !== null &&
+    'statusCode' in e &&
+    typeof e.statusCode === 'number'
+    ? e.statusCode
+    : undefined;
 }
 
 /**
@@ -172,7 +193,8 @@ export class DockerRuntime implements Runtime {
   private readonly log: Logger;
 
   constructor(options: DockerRuntimeOptions = {}) {
-    this.docker = options.docker ?? dockerClient(options.dockerHost ?? 'unix:///var/run/docker.sock');
+    this.docker =
+      options.docker ?? dockerClient(options.dockerHost ?? 'unix:///var/run/docker.sock');
     this.image = options.image ?? 'apogee/model-server:dev';
     this.network = options.network ?? 'host';
     this.bindHost = options.bindHost ?? '127.0.0.1';
@@ -194,11 +216,13 @@ export class DockerRuntime implements Runtime {
     try {
       await this.call(() => this.docker.getImage(image).inspect());
     } catch (e) {
-      if (statusCode(e) === 404) throw new RuntimeError('image_not_found', `Docker image ${image} not found`, { cause: e });
+      if (statusCode(e) === 404)
+        throw new RuntimeError('image_not_found', `Docker image ${image} not found`, { cause: e });
       throw e;
     }
     const known = await this.list();
-    const hostPort = spec.port || (await allocatePort(this.bindHost, new Set(known.map((m) => m.port))));
+    const hostPort =
+      spec.port || (await allocatePort(this.bindHost, new Set(known.map((m) => m.port))));
     const options = buildCreateOptions(spec, {
       image,
       network: this.network,
@@ -212,11 +236,22 @@ export class DockerRuntime implements Runtime {
       await this.call(() => container.start());
     } catch (e) {
       await this.call(() => container.remove({ force: true })).catch((cleanup: unknown) =>
-        this.log.error('could not remove a container that failed to start', { err: ensureError(cleanup), deployment: spec.deploymentId }),
+        this.log.error('could not remove a container that failed to start', {
+          err: ensureError(cleanup),
+          deployment: spec.deploymentId,
+        }),
       );
-      throw new RuntimeError('start_failed', `Container of ${spec.deploymentId} did not start: ${ensureError(e).message}`, { cause: e });
+      throw new RuntimeError(
+        'start_failed',
+        `Container of ${spec.deploymentId} did not start: ${ensureError(e).message}`,
+        { cause: e },
+      );
     }
-    this.log.info('container started', { deployment: spec.deploymentId, id: container.id, port: hostPort });
+    this.log.info('container started', {
+      deployment: spec.deploymentId,
+      id: container.id,
+      port: hostPort,
+    });
     return this.toModel(await this.call(() => container.inspect()));
   }
 
@@ -247,7 +282,9 @@ export class DockerRuntime implements Runtime {
     if (!info) throw new DeploymentNotFound(deploymentId);
     if (lines <= 0) return [];
     const raw = await this.call(() =>
-      this.docker.getContainer(info.Id).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+      this.docker
+        .getContainer(info.Id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false }),
     );
     const text = demuxDockerLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
     const out = text.split('\n');
@@ -266,7 +303,13 @@ export class DockerRuntime implements Runtime {
     const [info] = await this.find(deploymentId);
     if (!info) throw new DeploymentNotFound(deploymentId);
     const model = this.fromSummary(info);
-    if (model.state !== 'running') return { deploymentId, state: model.state, healthy: false, error: `container is ${info.State}` };
+    if (model.state !== 'running')
+      return {
+        deploymentId,
+        state: model.state,
+        healthy: false,
+        error: `container is ${info.State}`,
+      };
     const { reachable: _reachable, ...probe } = await probeHealth(deploymentId, model.url);
     return { ...probe, state: probe.healthy ? 'running' : 'starting' };
   }
@@ -319,7 +362,13 @@ export class DockerRuntime implements Runtime {
       return await fn();
     } catch (e) {
       const code = errnoCode(e);
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ECONNRESET') throw new DockerUnavailable(e);
+      if (
+        code === 'ENOENT' ||
+        code === 'ECONNREFUSED' ||
+        code === 'EACCES' ||
+        code === 'ECONNRESET'
+      )
+        throw new DockerUnavailable(e);
       throw e;
     }
   }

@@ -11,7 +11,8 @@ export class LineRing {
   private partial = '';
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('LineRing capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('LineRing capacity must be a positive integer');
   }
 
   /** Adds text; complete lines enter the ring, a trailing partial line waits for the rest. */
@@ -38,7 +39,11 @@ export class LineRing {
 }
 
 /** Reads the last `n` lines of a file, scanning at most `maxBytes` from its end. Missing file: `[]`. */
-export async function tailFile(path: string, n: number, maxBytes = 4 * 1024 * 1024): Promise<string[]> {
+export async function tailFile(
+  path: string,
+  n: number,
+  maxBytes = 4 * 1024 * 1024,
+): Promise<string[]> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -94,7 +99,10 @@ export async function trimFile(path: string, maxBytes: number): Promise<boolean>
   const firstNewline = tail.indexOf(0x0a);
   const kept = firstNewline >= 0 ? tail.subarray(firstNewline + 1) : tail;
   await truncate(path, 0);
-  await appendFile(path, Buffer.concat([Buffer.from(`[log trimmed: kept the last ${kept.length} bytes]\n`), kept]));
+  await appendFile(
+    path,
+    Buffer.concat([Buffer.from(`[log trimmed: kept the last ${kept.length} bytes]\n`), kept]),
+  );
   return true;
 }
 
@@ -103,7 +111,8 @@ export async function trimFile(path: string, maxBytes: number): Promise<boolean>
  * headers: stream type, 3 zero bytes, big-endian length) into text. Plain text (TTY) passes through.
  */
 export function demuxDockerLogs(buf: Buffer): string {
-  const looksFramed = buf.length >= 8 && buf[0]! <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+  const looksFramed =
+    buf.length >= 8 && buf[0]! <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
   if (!looksFramed) return buf.toString('utf8');
   const parts: Buffer[] = [];
   let offset = 0;

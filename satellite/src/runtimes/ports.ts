@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
  * Finds a free TCP port on `host` by binding port 0, skipping `avoid` (ports of deployments that
  * may be starting and not listening yet).
  */
-export async function allocatePort(host: string, avoid: ReadonlySet<number> = new Set()): Promise<number> {
+export async function allocatePort(
+  host: string,
+  avoid: ReadonlySet<number> = new Set(),
+): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const srv = createServer();
@@ -12,7 +15,11 @@ export async function allocatePort(host: string, avoid: ReadonlySet<number> = ne
       srv.once('error', reject);
       srv.listen(0, host, () => {
         const address = srv.address();
-        srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+        srv.close(() =>
+          typeof address === 'object' && address
+            ? resolve(address.port)
+            : reject(new Error('no port')),
+        );
       });
     });
     if (!avoid.has(port)) return port;

@@ -79,7 +79,9 @@ export class ProcessRuntime implements Runtime {
     this.advertiseHost = options.advertiseHost ?? '127.0.0.1';
     this.stopTimeoutMs = (options.stopTimeoutSec ?? 10) * 1000;
     this.logMaxBytes = options.logMaxBytes ?? 10 * 1024 * 1024;
-    this.entry = options.modelServerEntry ?? fileURLToPath(new URL('../model-server/main.js', import.meta.url));
+    this.entry =
+      options.modelServerEntry ??
+      fileURLToPath(new URL('../model-server/main.js', import.meta.url));
     this.nodePath = options.nodePath ?? process.execPath;
     this.baseEnv = options.baseEnv ?? { ...process.env };
     this.log = (options.log ?? silentLogger).child({ runtime: 'process' });
@@ -98,7 +100,8 @@ export class ProcessRuntime implements Runtime {
     validateSpec(spec);
     await this.stop(spec.deploymentId);
     const known = await this.list();
-    const port = spec.port || (await allocatePort(this.bindHost, new Set(known.map((m) => m.port))));
+    const port =
+      spec.port || (await allocatePort(this.bindHost, new Set(known.map((m) => m.port))));
     const dir = this.dir(spec.deploymentId);
     await mkdir(dir, { recursive: true });
     const logPath = path.join(dir, LOG_FILE);
@@ -124,16 +127,27 @@ export class ProcessRuntime implements Runtime {
     const gpus = spec.resources?.gpus;
     if (gpus?.deviceIds?.length) env.CUDA_VISIBLE_DEVICES = gpus.deviceIds.join(',');
     if (spec.resources?.memoryBytes || spec.resources?.cpus) {
-      this.log.warn('the process runtime does not enforce memory or CPU limits', { deployment: spec.deploymentId });
+      this.log.warn('the process runtime does not enforce memory or CPU limits', {
+        deployment: spec.deploymentId,
+      });
     }
     // O_APPEND: trimming the file from here never leaves the writer past its end.
     const fd = openSync(logPath, 'a');
     let pid: number;
     try {
-      const child = spawn(this.nodePath, args, { detached: true, stdio: ['ignore', fd, fd], env, cwd: dir });
+      const child = spawn(this.nodePath, args, {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env,
+        cwd: dir,
+      });
       if (child.pid === undefined) {
         const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-        throw new RuntimeError('start_failed', `Could not start the model server: ${error.message}`, { cause: error });
+        throw new RuntimeError(
+          'start_failed',
+          `Could not start the model server: ${error.message}`,
+          { cause: error },
+        );
       }
       pid = child.pid;
       child.once('exit', (code, signal) => {
@@ -167,11 +181,18 @@ export class ProcessRuntime implements Runtime {
       const deadline = Date.now() + this.stopTimeoutMs;
       while (this.isAlive(state) && Date.now() < deadline) await sleep(50);
       if (this.isAlive(state)) {
-        this.log.warn('model server ignored SIGTERM, killing it', { deployment: deploymentId, pid: state.pid });
+        this.log.warn('model server ignored SIGTERM, killing it', {
+          deployment: deploymentId,
+          pid: state.pid,
+        });
         this.signal(state.pid, 'SIGKILL');
         const killDeadline = Date.now() + 5000;
         while (this.isAlive(state) && Date.now() < killDeadline) await sleep(50);
-        if (this.isAlive(state)) throw new RuntimeError('stop_failed', `Process ${state.pid} of ${deploymentId} survived SIGKILL`);
+        if (this.isAlive(state))
+          throw new RuntimeError(
+            'stop_failed',
+            `Process ${state.pid} of ${deploymentId} survived SIGKILL`,
+          );
       }
     }
     await rm(this.dir(deploymentId), { recursive: true, force: true });
@@ -204,7 +225,8 @@ export class ProcessRuntime implements Runtime {
   async health(deploymentId: string): Promise<HealthReport> {
     const state = await this.readState(deploymentId);
     if (!state) throw new DeploymentNotFound(deploymentId);
-    if (!this.isAlive(state)) return { deploymentId, state: 'exited', healthy: false, error: 'process exited' };
+    if (!this.isAlive(state))
+      return { deploymentId, state: 'exited', healthy: false, error: 'process exited' };
     const { reachable: _reachable, ...probe } = await probeHealth(deploymentId, state.url);
     return { ...probe, state: probe.healthy ? 'running' : 'starting' };
   }
@@ -225,7 +247,9 @@ export class ProcessRuntime implements Runtime {
   private ensureTrimTimer(): void {
     if (this.trimTimer) return;
     this.trimTimer = setInterval(() => {
-      this.trimLogs().catch((e: unknown) => this.log.error('log trimming failed', { err: ensureError(e) }));
+      this.trimLogs().catch((e: unknown) =>
+        this.log.error('log trimming failed', { err: ensureError(e) }),
+      );
     }, LOG_TRIM_INTERVAL_MS);
     this.trimTimer.unref();
   }
@@ -257,7 +281,10 @@ export class ProcessRuntime implements Runtime {
     try {
       return JSON.parse(text) as ProcessState;
     } catch (e) {
-      throw new RuntimeError('corrupt_state', `State file of ${deploymentId} is not valid JSON: ${ensureError(e).message}`);
+      throw new RuntimeError(
+        'corrupt_state',
+        `State file of ${deploymentId} is not valid JSON: ${ensureError(e).message}`,
+      );
     }
   }
 

@@ -102,13 +102,23 @@ const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Checks a spec before anything is started; throws `RuntimeError('invalid_spec')`. */
 export function validateSpec(spec: DeploymentSpec): void {
   if (!DEPLOYMENT_ID.test(spec.deploymentId)) {
-    throw new RuntimeError('invalid_spec', `Invalid deployment id "${spec.deploymentId}": use letters, digits, _ . - (max 128)`);
+    throw new RuntimeError(
+      'invalid_spec',
+      `Invalid deployment id "${spec.deploymentId}": use letters, digits, _ . - (max 128)`,
+    );
   }
-  if (spec.port !== undefined && (!Number.isInteger(spec.port) || spec.port < 0 || spec.port > 65535)) {
+  if (
+    spec.port !== undefined &&
+    (!Number.isInteger(spec.port) || spec.port < 0 || spec.port > 65535)
+  ) {
     throw new RuntimeError('invalid_spec', `Invalid port ${spec.port}`);
   }
   const gpus = spec.resources?.gpus;
-  if (gpus?.count !== undefined && gpus.count !== 'all' && (!Number.isInteger(gpus.count) || gpus.count < 1)) {
+  if (
+    gpus?.count !== undefined &&
+    gpus.count !== 'all' &&
+    (!Number.isInteger(gpus.count) || gpus.count < 1)
+  ) {
     throw new RuntimeError('invalid_spec', `Invalid GPU count ${String(gpus.count)}`);
   }
 }
@@ -168,10 +178,15 @@ export async function waitForHealthy(
     options.signal?.throwIfAborted();
     const report = await runtime.health(deploymentId);
     if (report.healthy) return report;
-    if (report.state === 'exited') return fail(`Deployment ${deploymentId} exited before it became healthy`);
+    if (report.state === 'exited')
+      return fail(`Deployment ${deploymentId} exited before it became healthy`);
     const body = report.body as { status?: unknown; error?: unknown } | undefined;
-    if (body?.status === 'failed') return fail(`Deployment ${deploymentId} failed to load its model: ${String(body.error)}`);
-    if (Date.now() >= deadline) return fail(`Deployment ${deploymentId} was not healthy within ${options.timeoutMs ?? 300_000} ms`);
+    if (body?.status === 'failed')
+      return fail(`Deployment ${deploymentId} failed to load its model: ${String(body.error)}`);
+    if (Date.now() >= deadline)
+      return fail(
+        `Deployment ${deploymentId} was not healthy within ${options.timeoutMs ?? 300_000} ms`,
+      );
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }
 }

@@ -22,7 +22,11 @@ type ScalarType = Exclude<(typeof GgufType)[keyof typeof GgufType], typeof GgufT
 /** One metadata entry: a scalar, or an array of one scalar type. */
 export type GgufMetadataValue =
   | { type: ScalarType; value: number | bigint | boolean | string }
-  | { type: typeof GgufType.ARRAY; itemType: ScalarType; value: readonly (number | bigint | boolean | string)[] };
+  | {
+      type: typeof GgufType.ARRAY;
+      itemType: ScalarType;
+      value: readonly (number | bigint | boolean | string)[];
+    };
 
 /** One f32 tensor; `dims` in ggml order (`ne[0]` is the fastest-moving, the row length). */
 export interface GgufTensor {
@@ -35,7 +39,10 @@ const GGML_TYPE_F32 = 0;
 const ALIGNMENT = 32;
 
 /** Serializes a GGUF v3 file: header, metadata, tensor infos, then aligned f32 tensor data. */
-export function encodeGguf(metadata: ReadonlyMap<string, GgufMetadataValue>, tensors: readonly GgufTensor[]): Buffer {
+export function encodeGguf(
+  metadata: ReadonlyMap<string, GgufMetadataValue>,
+  tensors: readonly GgufTensor[],
+): Buffer {
   const out = new ByteWriter();
   out.raw(Buffer.from('GGUF', 'latin1'));
   out.u32(3);
@@ -57,7 +64,9 @@ export function encodeGguf(metadata: ReadonlyMap<string, GgufMetadataValue>, ten
   for (const tensor of tensors) {
     const elements = tensor.dims.reduce((a, b) => a * b, 1);
     if (elements !== tensor.data.length) {
-      throw new RangeError(`Tensor ${tensor.name}: dims ${tensor.dims.join('x')} need ${elements} values, got ${tensor.data.length}`);
+      throw new RangeError(
+        `Tensor ${tensor.name}: dims ${tensor.dims.join('x')} need ${elements} values, got ${tensor.data.length}`,
+      );
     }
     out.str(tensor.name);
     out.u32(tensor.dims.length);
@@ -71,7 +80,8 @@ export function encodeGguf(metadata: ReadonlyMap<string, GgufMetadataValue>, ten
   const dataStart = out.length;
   for (const [i, tensor] of tensors.entries()) {
     out.pad(ALIGNMENT);
-    if (out.length - dataStart !== offsets[i]) throw new Error(`GGUF writer misaligned tensor ${tensor.name}`);
+    if (out.length - dataStart !== offsets[i])
+      throw new Error(`GGUF writer misaligned tensor ${tensor.name}`);
     out.raw(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
   }
   return out.toBuffer();
@@ -90,7 +100,11 @@ function align(n: number): number {
   return Math.ceil(n / ALIGNMENT) * ALIGNMENT;
 }
 
-function writeScalar(out: ByteWriter, type: ScalarType, value: number | bigint | boolean | string): void {
+function writeScalar(
+  out: ByteWriter,
+  type: ScalarType,
+  value: number | bigint | boolean | string,
+): void {
   switch (type) {
     case GgufType.UINT8:
       return out.scalar(1, (b) => b.writeUInt8(Number(value)));

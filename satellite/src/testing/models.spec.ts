@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeGguf, encodeTinyOnnx, GgufType, tinyLinearReference, tinyLlamaVocabulary, writeTinyGguf } from './models.js';
+import {
+  encodeGguf,
+  encodeTinyOnnx,
+  GgufType,
+  tinyLinearReference,
+  tinyLlamaVocabulary,
+  writeTinyGguf,
+} from './models.js';
 
 describe('writeTinyGguf', () => {
   let dir: string;
@@ -48,10 +55,13 @@ describe('writeTinyGguf', () => {
 
   it('aligns tensor data to 32 bytes', () => {
     const data = new Float32Array([1, 2, 3]);
-    const buf = encodeGguf(new Map([['general.architecture', { type: GgufType.STRING, value: 'x' }]]), [
-      { name: 'a', dims: [3], data },
-      { name: 'b', dims: [3], data },
-    ]);
+    const buf = encodeGguf(
+      new Map([['general.architecture', { type: GgufType.STRING, value: 'x' }]]),
+      [
+        { name: 'a', dims: [3], data },
+        { name: 'b', dims: [3], data },
+      ],
+    );
     // The last 12 bytes are tensor b's data, which starts on a 32-byte boundary.
     const bStart = buf.length - 12;
     expect(bStart % 32).toBe(0);
@@ -59,7 +69,9 @@ describe('writeTinyGguf', () => {
   });
 
   it('rejects a tensor whose data does not match its dims', () => {
-    expect(() => encodeGguf(new Map(), [{ name: 'a', dims: [2, 2], data: new Float32Array(3) }])).toThrow(/need 4 values/);
+    expect(() =>
+      encodeGguf(new Map(), [{ name: 'a', dims: [2, 2], data: new Float32Array(3) }]),
+    ).toThrow(/need 4 values/);
   });
 });
 
@@ -74,7 +86,10 @@ describe('encodeTinyOnnx', () => {
   it('encodes a multi-input graph with int64 and float inputs', () => {
     const model = onnxProto.onnx.ModelProto.decode(encodeTinyOnnx('multi-io'));
     const types = model.graph?.input?.map((i) => i.type?.tensorType?.elemType);
-    expect(types).toEqual([onnxProto.onnx.TensorProto.DataType.INT64, onnxProto.onnx.TensorProto.DataType.FLOAT]);
+    expect(types).toEqual([
+      onnxProto.onnx.TensorProto.DataType.INT64,
+      onnxProto.onnx.TensorProto.DataType.FLOAT,
+    ]);
   });
 
   it('computes the reference output of the linear graph', () => {

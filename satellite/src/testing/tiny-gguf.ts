@@ -20,8 +20,26 @@ export const TINY_LLAMA = {
 } as const;
 
 const WORDS = [
-  'hello', 'world', 'the', 'model', 'apogee', 'satellite', 'orbit', 'deploy', 'token', 'tiny',
-  'is', 'a', 'of', 'and', 'to', 'in', 'it', 'on', 'up', 'run',
+  'hello',
+  'world',
+  'the',
+  'model',
+  'apogee',
+  'satellite',
+  'orbit',
+  'deploy',
+  'token',
+  'tiny',
+  'is',
+  'a',
+  'of',
+  'and',
+  'to',
+  'in',
+  'it',
+  'on',
+  'up',
+  'run',
 ];
 
 /**
@@ -49,7 +67,8 @@ export function tinyLlamaVocabulary(): { tokens: string[]; scores: number[]; typ
     tokens.push(t);
     types.push(1); // NORMAL
   }
-  if (new Set(tokens).size !== tokens.length) throw new Error('tiny llama vocabulary has duplicate tokens');
+  if (new Set(tokens).size !== tokens.length)
+    throw new Error('tiny llama vocabulary has duplicate tokens');
   // SentencePiece merges the highest-scoring pieces first: prefer longer pieces.
   const scores = tokens.map((t, i) => (types[i] === 1 ? t.length * 10 - i / 1000 : 0));
   return { tokens, scores, types };
@@ -62,7 +81,13 @@ export function tinyLlamaVocabulary(): { tokens: string[]; scores: number[]; typ
  * and never stops on `</s>` (pass a token limit).
  */
 export async function writeTinyGguf(path: string, options: TinyGgufOptions = {}): Promise<void> {
-  const { embeddingLength: d, headCount, headCountKv, feedForwardLength: ff, blockCount } = TINY_LLAMA;
+  const {
+    embeddingLength: d,
+    headCount,
+    headCountKv,
+    feedForwardLength: ff,
+    blockCount,
+  } = TINY_LLAMA;
   const headDim = d / headCount;
   const kvDim = headDim * headCountKv;
   const vocab = tinyLlamaVocabulary();
@@ -116,9 +141,18 @@ export async function writeTinyGguf(path: string, options: TinyGgufOptions = {})
     ['llama.rope.freq_base', { type: GgufType.FLOAT32, value: 10000 }],
     ['llama.vocab_size', u32(n)],
     ['tokenizer.ggml.model', { type: GgufType.STRING, value: 'llama' }],
-    ['tokenizer.ggml.tokens', { type: GgufType.ARRAY, itemType: GgufType.STRING, value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: GgufType.ARRAY, itemType: GgufType.FLOAT32, value: vocab.scores }],
-    ['tokenizer.ggml.token_type', { type: GgufType.ARRAY, itemType: GgufType.INT32, value: vocab.types }],
+    [
+      'tokenizer.ggml.tokens',
+      { type: GgufType.ARRAY, itemType: GgufType.STRING, value: vocab.tokens },
+    ],
+    [
+      'tokenizer.ggml.scores',
+      { type: GgufType.ARRAY, itemType: GgufType.FLOAT32, value: vocab.scores },
+    ],
+    [
+      'tokenizer.ggml.token_type',
+      { type: GgufType.ARRAY, itemType: GgufType.INT32, value: vocab.types },
+    ],
     ['tokenizer.ggml.unknown_token_id', u32(0)],
     ['tokenizer.ggml.bos_token_id', u32(1)],
     ['tokenizer.ggml.eos_token_id', u32(2)],

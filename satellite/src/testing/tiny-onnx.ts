@@ -53,7 +53,11 @@ export async function writeTinyOnnx(path: string, kind: TinyOnnxKind = 'linear')
   await writeFile(path, encodeTinyOnnx(kind));
 }
 
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnxProto.onnx.ValueInfoProto {
+function valueInfo(
+  name: string,
+  elemType: number,
+  dims: (number | string)[],
+): onnxProto.onnx.ValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
@@ -61,7 +65,9 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): o
         elemType,
         shape: onnx.TensorShapeProto.create({
           dim: dims.map((d) =>
-            onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d }),
+            onnx.TensorShapeProto.Dimension.create(
+              typeof d === 'number' ? { dimValue: d } : { dimParam: d },
+            ),
           ),
         }),
       }),
@@ -73,12 +79,27 @@ function linearGraph(): onnxProto.onnx.GraphProto {
   return onnx.GraphProto.create({
     name: 'tiny_linear',
     node: [
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['x', 'W'], output: ['xw'], name: 'matmul' }),
+      onnx.NodeProto.create({
+        opType: 'MatMul',
+        input: ['x', 'W'],
+        output: ['xw'],
+        name: 'matmul',
+      }),
       onnx.NodeProto.create({ opType: 'Add', input: ['xw', 'b'], output: ['y'], name: 'add' }),
     ],
     initializer: [
-      onnx.TensorProto.create({ name: 'W', dims: [4, 2], dataType: T.FLOAT, floatData: TINY_LINEAR.W.flat() }),
-      onnx.TensorProto.create({ name: 'b', dims: [2], dataType: T.FLOAT, floatData: [...TINY_LINEAR.b] }),
+      onnx.TensorProto.create({
+        name: 'W',
+        dims: [4, 2],
+        dataType: T.FLOAT,
+        floatData: TINY_LINEAR.W.flat(),
+      }),
+      onnx.TensorProto.create({
+        name: 'b',
+        dims: [2],
+        dataType: T.FLOAT,
+        floatData: [...TINY_LINEAR.b],
+      }),
     ],
     input: [valueInfo('x', T.FLOAT, ['N', 4])],
     output: [valueInfo('y', T.FLOAT, ['N', 2])],
@@ -89,15 +110,31 @@ function multiIoGraph(): onnxProto.onnx.GraphProto {
   return onnx.GraphProto.create({
     name: 'tiny_multi_io',
     node: [
-      onnx.NodeProto.create({ opType: 'Add', input: ['ids', 'ids'], output: ['doubled'], name: 'double' }),
+      onnx.NodeProto.create({
+        opType: 'Add',
+        input: ['ids', 'ids'],
+        output: ['doubled'],
+        name: 'double',
+      }),
       onnx.NodeProto.create({
         opType: 'Cast',
         input: ['ids'],
         output: ['ids_f'],
         name: 'cast',
-        attribute: [onnx.AttributeProto.create({ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT })],
+        attribute: [
+          onnx.AttributeProto.create({
+            name: 'to',
+            type: onnx.AttributeProto.AttributeType.INT,
+            i: T.FLOAT,
+          }),
+        ],
       }),
-      onnx.NodeProto.create({ opType: 'Mul', input: ['ids_f', 'scale'], output: ['scaled'], name: 'scale' }),
+      onnx.NodeProto.create({
+        opType: 'Mul',
+        input: ['ids_f', 'scale'],
+        output: ['scaled'],
+        name: 'scale',
+      }),
     ],
     input: [valueInfo('ids', T.INT64, ['N', 3]), valueInfo('scale', T.FLOAT, [1])],
     output: [valueInfo('doubled', T.INT64, ['N', 3]), valueInfo('scaled', T.FLOAT, ['N', 3])],
