@@ -1,0 +1,20 @@
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import ConfirmationService from 'primevue/confirmationservice';
+import PrimeVue from 'primevue/config';
+import ToastService from 'primevue/toastservice';
+import Tooltip from 'primevue/tooltip';
+import 'primeicons/primeicons.css';
+import App from './App.vue';
+import { apogeeTheme } from './app/theme';
+import { createAppRouter } from './app/router';
+import './styles/main.css';
+
+const app = createApp(App);
+app.use(createPinia());
+app.use(createAppRouter());
+app.use(PrimeVue, { theme: apogeeTheme, ripple: false });
+app.use(ToastService);
+app.use(ConfirmationService);
+app.directive('tooltip', Tooltip);
+app.mount('#app');
