@@ -79,6 +79,8 @@ export interface Collection {
   description: string;
   type: CollectionType;
   tags: string[];
+  /** Artifacts in the collection, whatever their status. */
+  artifactsCount?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -90,11 +92,16 @@ export interface CollectionCreateParams {
   tags?: string[];
 }
 
-export type CollectionUpdateParams = Partial<Omit<CollectionCreateParams, 'type'>>;
+/** `type` can change only while no artifact of another type is in the collection. */
+export type CollectionUpdateParams = Partial<CollectionCreateParams>;
 
 export interface CollectionListParams extends PageParams {
+  /** Case-insensitive match on name and description. */
   search?: string;
   type?: CollectionType;
+  /** Default `created_at`. */
+  sort?: 'created_at' | 'updated_at' | 'name' | (string & {});
+  order?: 'asc' | 'desc';
 }
 
 // ----- artifacts -----
@@ -103,8 +110,11 @@ export type ArtifactType = 'model' | 'dataset' | 'experiment';
 export type ArtifactFormat = 'onnx' | 'gguf' | 'safetensors' | 'hf-dir' | 'luml' | 'fnnx' | 'other';
 export type ArtifactStatus = 'pending_upload' | 'uploaded' | 'upload_failed' | 'pending_deletion';
 
-/** Numbers (accuracy, loss, …) recorded with an artifact; sortable and filterable by key. */
-export type Metrics = Record<string, number | string | boolean | null>;
+/**
+ * Numbers (accuracy, loss, …) recorded with an artifact; sortable by key. At most 200 keys
+ * matching `^[A-Za-z0-9_.\-/]{1,100}$`, finite numbers only.
+ */
+export type Metrics = Record<string, number>;
 
 export interface Artifact {
   id: string;
@@ -162,9 +172,10 @@ export type ArtifactSort = 'created_at' | 'name' | 'size' | 'updated_at' | `metr
 export interface ArtifactListParams extends PageParams {
   collectionId?: string;
   type?: ArtifactType;
+  format?: ArtifactFormat | string;
   /** Only artifacts carrying all these tags (sent as repeated `tag=`). */
   tag?: string | string[];
-  /** Free-text search over names and descriptions. */
+  /** Case-insensitive match on name, description and file name. */
   search?: string;
   status?: ArtifactStatus;
   sort?: ArtifactSort;
@@ -230,10 +241,12 @@ export interface DownloadUrl {
 
 export interface Secret {
   id: string;
+  organizationId: string;
   orbitId: string;
   name: string;
   description: string;
   tags: string[];
+  createdBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -245,11 +258,12 @@ export interface SecretCreateParams {
   tags?: string[];
 }
 
-export type SecretUpdateParams = Partial<SecretCreateParams>;
+export type SecretUpdateParams = Partial<Omit<SecretCreateParams, 'name'>>;
 
 export interface SecretValue {
-  id?: string;
-  name?: string;
+  id: string;
+  name: string;
+  /** The secret value (UTF-8, at most 64 KiB). */
   value: string;
 }
 

@@ -133,7 +133,7 @@ describe('apogee CLI', () => {
       '--metric',
       'accuracy=0.93',
       '--metric',
-      'note=ok',
+      'loss=0.2',
     );
     expect(push.code).toBe(0);
     const lines = push.err.trim().split('\n');
@@ -150,7 +150,7 @@ describe('apogee CLI', () => {
     expect(stored!.artifact).toMatchObject({
       status: 'uploaded',
       tags: ['prod'],
-      metrics: { accuracy: 0.93, note: 'ok' },
+      metrics: { accuracy: 0.93, loss: 0.2 },
     });
 
     const ls = await run('--json', 'ls', '--sort', 'metrics.accuracy', '--order', 'desc');
@@ -191,14 +191,9 @@ describe('apogee CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject({ status: 'uploaded', size: 1000 });
   });
 
-  it('parses metrics as numbers, booleans or strings', () => {
-    expect(parseMetrics(['a=1', 'b=0.5', 'c=true', 'd=fp16', 'e=1e-3'])).toEqual({
-      a: 1,
-      b: 0.5,
-      c: true,
-      d: 'fp16',
-      e: 0.001,
-    });
+  it('parses metrics as numbers and refuses anything else', () => {
+    expect(parseMetrics(['a=1', 'b=0.5', 'e=1e-3'])).toEqual({ a: 1, b: 0.5, e: 0.001 });
     expect(() => parseMetrics(['novalue'])).toThrow(/key=value/);
+    expect(() => parseMetrics(['d=fp16'])).toThrow(/finite number/);
   });
 });

@@ -558,7 +558,7 @@ function toInt(value: string): number {
   return n;
 }
 
-/** `accuracy=0.93` → `{ accuracy: 0.93 }`; non-numbers stay strings, `true`/`false` booleans. */
+/** `accuracy=0.93` → `{ accuracy: 0.93 }`. Metrics are numbers; anything else is a usage error. */
 export function parseMetrics(pairs: string[]): Metrics {
   const out: Metrics = {};
   for (const pair of pairs) {
@@ -567,14 +567,10 @@ export function parseMetrics(pairs: string[]): Metrics {
     const key = pair.slice(0, i).trim();
     const raw = pair.slice(i + 1).trim();
     const num = Number(raw);
-    out[key] =
-      raw !== '' && Number.isFinite(num)
-        ? num
-        : raw === 'true'
-          ? true
-          : raw === 'false'
-            ? false
-            : raw;
+    if (raw === '' || !Number.isFinite(num)) {
+      throw new UsageError(`--metric ${key} must be a finite number, got "${raw}"`);
+    }
+    out[key] = num;
   }
   return out;
 }

@@ -44,7 +44,7 @@ describe('ProgressTracker', () => {
   });
 
   it('throttles reports but always reports phase starts', () => {
-    let now = 0;
+    const now = 0;
     const seen: TransferProgress[] = [];
     const t = new ProgressTracker(
       'hashing',

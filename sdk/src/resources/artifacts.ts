@@ -129,8 +129,8 @@ export class Artifacts extends APIResource {
   }
 
   /** Abandons an upload: the artifact becomes `upload_failed` and a multipart upload is aborted. */
-  async abort(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<void> {
-    await this._client.post(`${this.base(org, orbit, artifact)}/abort`, {}, opts);
+  abort(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<Artifact> {
+    return this._client.post(`${this.base(org, orbit, artifact)}/abort`, {}, opts);
   }
 
   /** A presigned GET URL for the artifact's bytes (HTTP Range supported). */

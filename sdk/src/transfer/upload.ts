@@ -44,8 +44,8 @@ export interface UploadOptions {
   /** Parts uploaded in parallel. Default 4. */
   concurrency?: number;
   /**
-   * Preferred part size in bytes, sent to the API as a hint; the API's answer decides (S3 needs
-   * at least 5 MiB except for the last part).
+   * Preferred part size in bytes. Reserved: the API does not take a hint yet, so its
+   * `APOGEE_PART_SIZE` decides and this value is not sent.
    */
   partSize?: number;
   /**
@@ -154,7 +154,6 @@ export async function runUpload(
         tags: opts.tags,
         metrics: opts.metrics,
         manifest: opts.manifest,
-        ...(opts.partSize ? { partSize: opts.partSize } : {}),
       },
       { signal },
     );
