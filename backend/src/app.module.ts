@@ -9,13 +9,17 @@ import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LineageModule } from './lineage/lineage.module.js';
 import { OrbitsModule } from './orbits/orbits.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { SearchModule } from './search/search.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { TracksModule } from './tracks/tracks.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Feature modules, in the order their routes should appear in the OpenAPI document. */
-export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, AuditModule];
+export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, LineageModule, TracksModule, WebhooksModule, SearchModule, AuditModule];
 
 @Module({})
 export class AppModule {

@@ -48,6 +48,14 @@ export interface AppConfig {
   frontendDir: string | null;
   /** `APOGEE_CORS_ORIGINS` — comma-separated origins allowed for CORS with credentials (dev dashboard). Default none. */
   corsOrigins: string[];
+  /** `APOGEE_WEBHOOKS_ALLOW_PRIVATE` — allow webhook deliveries to loopback and private-range addresses for every organization (`true`/`false`). Default false; an organization admin may also allow it for one organization. */
+  webhooksAllowPrivate: boolean;
+  /** `APOGEE_WEBHOOKS_RETRY_BASE_MS` — first retry delay of a failed webhook delivery, milliseconds; doubles per attempt (with jitter), capped at 1 h. Default 10000. */
+  webhooksRetryBaseMs: number;
+  /** `APOGEE_WEBHOOKS_MAX_ATTEMPTS` — attempts per webhook delivery before it is marked failed. Default 8. */
+  webhooksMaxAttempts: number;
+  /** `APOGEE_WEBHOOKS_TIMEOUT_MS` — timeout of one webhook HTTP attempt, milliseconds. Default 10000. */
+  webhooksTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -143,5 +151,9 @@ export function loadConfig(env: Env, loadSecretKey?: (dataDir: string) => Buffer
     logLevel,
     frontendDir: env.APOGEE_FRONTEND_DIR ? path.resolve(env.APOGEE_FRONTEND_DIR) : null,
     corsOrigins: (env.APOGEE_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    webhooksAllowPrivate: bool(env, 'APOGEE_WEBHOOKS_ALLOW_PRIVATE', false),
+    webhooksRetryBaseMs: int(env, 'APOGEE_WEBHOOKS_RETRY_BASE_MS', 10_000, 1, 3_600_000),
+    webhooksMaxAttempts: int(env, 'APOGEE_WEBHOOKS_MAX_ATTEMPTS', 8, 1, 50),
+    webhooksTimeoutMs: int(env, 'APOGEE_WEBHOOKS_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 }
