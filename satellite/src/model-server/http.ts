@@ -87,7 +87,8 @@ export class Router {
     } catch (e) {
       const error = ensureError(e);
       if (error instanceof HttpError) {
-        if (error.status >= 500) log.error('request failed', { err: error });
+        if (error.status >= 500 && error.status !== 503)
+          log.error('request failed', { err: error });
         writeError(
           res,
           error.status,

@@ -13,3 +13,4 @@ export {
 } from './docker-runtime.js';
 export { LineRing, tailFile, trimFile, demuxDockerLogs } from './logs.js';
 export { allocatePort } from './ports.js';
+export { detectRuntime, dockerRuntimeFrom, processRuntimeFrom } from './factory.js';
