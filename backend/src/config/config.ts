@@ -42,6 +42,10 @@ export interface AppConfig {
   multipartThresholdBytes: number;
   /** `APOGEE_PART_SIZE` — multipart part size, bytes (min 5 MiB, S3's floor); raised per upload so there are at most 10,000 parts. Default 16 MiB. */
   partSizeBytes: number;
+  /** `APOGEE_UPLOAD_EXPIRY_HOURS` — an artifact still `pending_upload` after this many hours is aborted and its parts deleted. Default 24. */
+  uploadExpiryHours: number;
+  /** `APOGEE_UPLOAD_SWEEP_INTERVAL` — how often abandoned uploads are swept, seconds; 0 turns the sweeper off. Default 900. */
+  uploadSweepIntervalSec: number;
   /** `LOG_LEVEL` — pino level. Default `info`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `APOGEE_FRONTEND_DIR` — built dashboard to serve; unset means `frontend/dist` when it exists. */
@@ -148,6 +152,8 @@ export function loadConfig(env: Env, loadSecretKey?: (dataDir: string) => Buffer
     signedUrlTtlSec: int(env, 'APOGEE_SIGNED_URL_TTL', 3600, 10, 7 * 24 * 3600),
     multipartThresholdBytes: int(env, 'APOGEE_MULTIPART_THRESHOLD', 64 * 1024 ** 2, 0),
     partSizeBytes: int(env, 'APOGEE_PART_SIZE', 16 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
+    uploadExpiryHours: int(env, 'APOGEE_UPLOAD_EXPIRY_HOURS', 24, 1, 24 * 365),
+    uploadSweepIntervalSec: int(env, 'APOGEE_UPLOAD_SWEEP_INTERVAL', 900, 0, 7 * 24 * 3600),
     logLevel,
     frontendDir: env.APOGEE_FRONTEND_DIR ? path.resolve(env.APOGEE_FRONTEND_DIR) : null,
     corsOrigins: (env.APOGEE_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
