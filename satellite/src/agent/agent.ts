@@ -55,8 +55,10 @@ export interface AgentDeps {
 /** Picks Docker when an engine answers (and has the model-server image, under `auto`), else the process runtime. */
 export async function chooseRuntime(config: AgentConfig, log: Logger): Promise<Runtime> {
   const r = config.runtimes;
+  // Model servers inherit the environment, but never the satellite's own key.
+  const { APOGEE_SATELLITE_KEY: _key, ...baseEnv } = process.env;
   const processRuntime = () =>
-    new ProcessRuntime({ dataDir: r.dataDir, bindHost: r.modelBindHost, advertiseHost: r.modelAdvertiseHost, stopTimeoutSec: r.stopTimeoutSec, logMaxBytes: r.logMaxBytes, log });
+    new ProcessRuntime({ dataDir: r.dataDir, bindHost: r.modelBindHost, advertiseHost: r.modelAdvertiseHost, stopTimeoutSec: r.stopTimeoutSec, logMaxBytes: r.logMaxBytes, baseEnv, log });
   if (config.runtime === 'process') return processRuntime();
   const docker = new DockerRuntime({
     dockerHost: r.dockerHost,

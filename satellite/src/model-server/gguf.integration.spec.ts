@@ -114,6 +114,23 @@ describe('model server (GGUF, OpenAI-compatible)', () => {
     expect(chunks.at(-1).usage.completion_tokens).toBe(6);
   });
 
+  it('stops generating when a streaming client goes away, and serves the next request', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ ...chat, max_tokens: 100_000, stream: true }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await reader.read().catch(() => undefined);
+    // One sequence (--parallel 1) and a limit of 100k tokens: this answers within the test timeout
+    // only if the abandoned generation stopped and released the sequence.
+    const next = await jsonOf(post(server, '/v1/chat/completions', chat));
+    expect(next.usage.completion_tokens).toBe(6);
+  });
+
   it('answers text completions, streamed and not', async () => {
     const request = { prompt: 'the model', max_tokens: 4, temperature: 0 };
     const body = await jsonOf(post(server, '/v1/completions', request));

@@ -86,7 +86,11 @@ export class Router {
       if (result !== undefined && !res.headersSent) sendJson(res, 200, result);
     } catch (e) {
       const error = ensureError(e);
-      if (error instanceof HttpError) {
+      if (abort.signal.aborted) {
+        // The client went away (a closed stream, a request given up while queued): no one to answer.
+        log.info('client closed the connection', { path: url.pathname, reason: error.message });
+        if (!res.writableEnded) res.end();
+      } else if (error instanceof HttpError) {
         if (error.status >= 500 && error.status !== 503)
           log.error('request failed', { err: error });
         writeError(
@@ -206,10 +210,10 @@ export function openEventStream(res: ServerResponse): { send(data: unknown): voi
   res.flushHeaders();
   return {
     send(data) {
-      if (!res.writableEnded) res.write(`data: ${JSON.stringify(data)}\n\n`);
+      if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
     },
     done() {
-      if (!res.writableEnded) res.end('data: [DONE]\n\n');
+      if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
     },
   };
 }
