@@ -127,8 +127,11 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
         const remaining = deadline - Date.now();
         if (remaining <= 0) return null;
         if (woken) continue;
+        // A task backing off after a failure becomes claimable without anyone waking us.
+        const backoff = await this.nextRunAfterMs(sat, filter);
+        if (woken) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(remaining, RECHECK_MS));
+          const timer = setTimeout(resolve, Math.max(1, Math.min(remaining, RECHECK_MS, backoff ?? Infinity)));
           wakeUp = () => {
             clearTimeout(timer);
             resolve();
@@ -185,6 +188,16 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.hooks.get(task.type)?.onClaimed?.(m, task);
       return task;
     });
+  }
+
+  /** Ms until the earliest backing-off task this satellite could claim becomes due, or null. */
+  private async nextRunAfterMs(sat: SatellitePrincipal, f: ClaimFilter): Promise<number | null> {
+    const rows: { ms: number | null }[] = await this.db.query(
+      `SELECT (extract(epoch FROM min(run_after) - now()) * 1000)::float8 AS ms FROM tasks
+        WHERE orbit_id = $1 AND status = 'pending' AND run_after > now() AND (satellite_id IS NULL OR satellite_id = $2) AND type = ANY($3::text[])`,
+      [sat.orbitId, sat.satelliteId, f.types],
+    );
+    return rows[0]?.ms ?? null;
   }
 
   /** Extends the lease of a task this satellite holds and records its progress; marks it running. */
