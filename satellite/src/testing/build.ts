@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,14 @@ export async function ensureSatelliteBuilt(): Promise<void> {
   for (;;) {
     try {
       await mkdir(lock);
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
+      if (await holderIsGone(lock)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline)
         throw new Error(`Timed out waiting for ${lock}; remove it if no build runs`);
       await new Promise((r) => setTimeout(r, 200));
@@ -59,6 +64,25 @@ export async function ensureSatelliteBuilt(): Promise<void> {
     });
     await writeFile(stamp, new Date().toISOString());
   } finally {
-    await rmdir(lock);
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** True when the process that took the build lock no longer runs (it was killed mid-build). */
+async function holderIsGone(lock: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number(await readFile(path.join(lock, 'pid'), 'utf8'));
+  } catch (e) {
+    // The holder may be between mkdir and writing its pid: not gone.
+    if (errnoCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    if (errnoCode(e) === 'ESRCH') return true;
+    throw e;
   }
 }
