@@ -51,7 +51,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => t?.close());
 
-describe('tracks', () => {
+describe('tracks', { timeout: 30_000 }, () => {
   it('creates, renames, describes, tags, lists, searches and deletes a track', async () => {
     const tr = await track('churn');
     expect(tr).toMatchObject({ name: 'churn', versionsCount: 0, latestVersion: null, aliases: [], tags: [] });
@@ -288,7 +288,7 @@ describe('tracks', () => {
   });
 });
 
-describe('tenancy of tracks, lineage, cards, compare, search and webhooks', () => {
+describe('tenancy of tracks, lineage, cards, compare, search and webhooks', { timeout: 60_000 }, () => {
   it('denies outsiders, their API keys and org members outside the orbit on every route, changing nothing', async () => {
     const victim = await signupUser(t.baseURL, 'victim@tracks.test');
     const org = victim.org.id as string;

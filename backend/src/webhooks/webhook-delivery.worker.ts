@@ -167,8 +167,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
       );
       await m.query(
         `UPDATE webhook_deliveries
-            SET status = $2, last_status_code = $3, last_error = $4, locked_until = NULL, updated_at = now(),
-                delivered_at = CASE WHEN $2 = 'succeeded' THEN now() ELSE NULL END,
+            SET status = $2::varchar, last_status_code = $3, last_error = $4, locked_until = NULL, updated_at = now(),
+                delivered_at = CASE WHEN $2::varchar = 'succeeded' THEN now() ELSE NULL END,
                 next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
           WHERE id = $1`,
         [d.id, ok ? 'succeeded' : giveUp ? 'failed' : 'pending', r.statusCode, r.error, ok || giveUp ? 0 : delayMs],
