@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module.js';
+import { CollectionsModule } from '../collections/collections.module.js';
+import { DeploymentsModule } from '../deployments/deployments.module.js';
+import { OrbitSecretsModule } from '../secrets/orbit-secrets.module.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { GatewayController } from './gateway.controller.js';
+import { GatewayService } from './gateway.service.js';
+import { ModelLoadsController } from './model-loads.controller.js';
+import { ModelsController, ModelUsageController, OpenAiModelsController } from './models.controller.js';
+import { ModelsService } from './models.service.js';
+import { OpenAiScope } from './openai-scope.js';
+
+@Module({
+  imports: [ArtifactsModule, CollectionsModule, DeploymentsModule, OrbitSecretsModule, TasksModule],
+  controllers: [ModelsController, ModelUsageController, OpenAiModelsController, GatewayController, ModelLoadsController],
+  providers: [ModelsService, GatewayService, OpenAiScope],
+  exports: [ModelsService],
+})
+export class ModelsModule {}
