@@ -26,3 +26,15 @@ describe('readManifest', () => {
     expect(v.inputs).toEqual([{ name: 'a', dtype: 'int64', shape: '[1]' }]);
   });
 });
+
+describe('readManifest with the API manifest shapes', () => {
+  it('summarises GGUF arrays and keeps ONNX elemType', () => {
+    const v = readManifest({
+      format: 'gguf',
+      metadata: { 'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', length: 32000 } },
+    });
+    expect(v.header).toContainEqual({ key: 'tokenizer.ggml.tokens', value: 'array of 32000 string' });
+    const o = readManifest({ format: 'onnx', inputs: [{ name: 'x', elemType: 'float32', shape: ['batch', 4] }], outputs: [] });
+    expect(o.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: '[batch, 4]' }]);
+  });
+});

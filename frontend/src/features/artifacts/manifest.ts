@@ -21,7 +21,11 @@ function str(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.length > 16 ? `[${v.slice(0, 16).map(str).join(', ')}, … ${v.length} items]` : `[${v.map(str).join(', ')}]`;
-  if (isRecord(v)) return JSON.stringify(v);
+  if (isRecord(v)) {
+    // GGUF arrays (vocabularies) are summarised by the API as { type: 'array', itemType, length }.
+    if (v.type === 'array' && typeof v.length === 'number') return `array of ${v.length} ${str(v.itemType) || 'items'}`;
+    return JSON.stringify(v);
+  }
   return String(v);
 }
 
