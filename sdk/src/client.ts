@@ -17,7 +17,9 @@ import { Invitations } from './resources/invitations.js';
 import { Orbits } from './resources/orbits.js';
 import { Organizations } from './resources/organizations.js';
 import { Secrets } from './resources/secrets.js';
+import { Tracks } from './resources/tracks.js';
 import { Users } from './resources/users.js';
+import { Webhooks } from './resources/webhooks.js';
 import { VERSION } from './version.js';
 
 /** The API a client talks to when neither `baseURL` nor `APOGEE_BASE_URL` says otherwise. */
@@ -101,6 +103,10 @@ export class Apogee {
   readonly secrets: Secrets;
   /** An organization's audit log. */
   readonly auditEvents: AuditEvents;
+  /** Tracks (registered models): versions, aliases, rules, history, cards; lineage, compare, search. */
+  readonly tracks: Tracks;
+  /** Orbit webhooks, their deliveries and the organization's webhook settings. */
+  readonly webhooks: Webhooks;
 
   private readonly options: ClientOptions;
   private readonly http: HttpCore;
@@ -137,6 +143,8 @@ export class Apogee {
     this.artifacts = new Artifacts(this);
     this.secrets = new Secrets(this);
     this.auditEvents = new AuditEvents(this);
+    this.tracks = new Tracks(this);
+    this.webhooks = new Webhooks(this);
   }
 
   /** A new client with these options changed and the rest kept, e.g. another `apiKey`. */

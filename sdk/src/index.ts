@@ -62,5 +62,7 @@ export { Collections } from './resources/collections.js';
 export { Artifacts } from './resources/artifacts.js';
 export { Secrets } from './resources/secrets.js';
 export { AuditEvents } from './resources/audit-events.js';
+export * from './resources/tracks.js';
+export * from './resources/webhooks.js';
 export type * from './types.js';
 export { VERSION } from './version.js';

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
 import { Apogee } from '../client.js';
+import type { Track } from '../resources/tracks.js';
 import { readEnv } from '../core/env.js';
 import { APIConnectionError, APIError, NotFoundError } from '../core/errors.js';
 import { apogeeHome } from '../node/home.js';
@@ -256,6 +257,59 @@ function buildProgram(io: CliIO): Command {
         ctx.print(c, () => `Created collection ${c.name} (${c.id})\n`);
       },
     );
+
+  const track = program.command('track').description('tracks (registered models): versions and aliases');
+  track
+    .command('ls [track]')
+    .description('list the tracks of an orbit, or the versions of one track (id or name)')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (ref: string | undefined, o: { org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      if (!ref) {
+        const items = await client.tracks.list(org.id, orbit.id).toArray();
+        ctx.print(items, () =>
+          table(['ID', 'NAME', 'VERSIONS', 'ALIASES'], items.map((t) => [t.id, t.name, String(t.versionsCount), t.aliases.map((a) => `${a.name}=v${a.version}`).join(',')])),
+        );
+        return;
+      }
+      const t = await resolveTrack(client, org.id, orbit.id, ref);
+      const items = await client.tracks.versions(org.id, orbit.id, t.id).toArray();
+      ctx.print(items, () =>
+        table(['VERSION', 'ARTIFACT', 'NAME', 'SIZE', 'ALIASES', 'ADDED'], items.map((v) => [String(v.version), v.artifactId, v.artifact.name, formatBytes(v.artifact.size), v.aliases.join(','), v.createdAt])),
+      );
+    });
+  track
+    .command('add <track> <artifact>')
+    .description('add an uploaded artifact as the next version of a track (the track is created when no track has that name)')
+    .option('--note <text>', 'note kept with the version')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (ref: string, artifact: string, o: { note?: string; org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      const t = await resolveTrack(client, org.id, orbit.id, ref).catch(async (e: unknown) => {
+        if (e instanceof NotFoundError && !UUID.test(ref)) return client.tracks.create(org.id, orbit.id, { name: ref });
+        throw e;
+      });
+      const v = await client.tracks.addVersion(org.id, orbit.id, t.id, { artifactId: artifact, note: o.note });
+      ctx.print(v, () => `Added ${v.artifact.name} as ${t.name} v${v.version}\n`);
+    });
+  track
+    .command('alias <track> <alias> <version>')
+    .description('point an alias (production, staging, …) at a version; refused if the alias moved meanwhile or a rule forbids it')
+    .option('--reason <text>', 'why, kept in the alias history')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (ref: string, alias: string, version: string, o: { reason?: string; org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      const t = await resolveTrack(client, org.id, orbit.id, ref);
+      const held = t.aliases.find((a) => a.name === alias)?.version ?? null;
+      const moved = await client.tracks.moveAlias(org.id, orbit.id, t.id, alias, { version: toInt(version.replace(/^v/, '')), expectedVersion: held, reason: o.reason });
+      ctx.print(moved, () => `${t.name}@${alias}: ${held === null ? 'none' : `v${held}`} → v${moved.version}\n`);
+    });
 
   program
     .command('push <file>')
@@ -528,6 +582,10 @@ class Context {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function resolveTrack(client: Apogee, org: string, orbit: string, ref: string): Promise<Track> {
+  return resolve('track', ref, (id) => client.tracks.get(org, orbit, id), () => client.tracks.list(org, orbit, { search: ref }).toArray());
+}
 
 /** A UUID is fetched directly; anything else is looked up by exact name (or id) in the list. */
 async function resolve<T extends { id: string; name: string }>(
