@@ -628,12 +628,12 @@ export class ModelsService implements OnModuleInit {
     const r = t.result ?? {};
     const formats = Array.isArray(r.formats) ? (r.formats as string[]) : [];
     const primary = typeof r.primaryPath === 'string' ? r.primaryPath : null;
-    const rows: ModelRow[] = await m.query(
+    const updated: unknown = await m.query(
       `UPDATE models SET status = 'SUCCEEDED', status_message = $2, failure_reason = NULL, formats = $3, primary_path = $4, loaded_at = now(), updated_at = now()
         WHERE id = $1 AND task_id = $5 RETURNING *`,
       [t.payload.modelUuid, typeof r.summary === 'string' ? r.summary : null, formats, primary, t.id],
     );
-    const row = rows[0];
+    const row = rowsOf(updated)[0] as ModelRow | undefined;
     if (!row) return;
     // One base model per GGUF file, when asked: `<id>/<file>` sharing the parent's stored file.
     const ggufs = Array.isArray(r.ggufFiles) ? (r.ggufFiles as string[]) : [];
@@ -641,12 +641,13 @@ export class ModelsService implements OnModuleInit {
       for (const path of ggufs) {
         const childId = `${row.model_id}/${path.split('/').pop()!.replace(/\.gguf$/i, '')}`;
         if (!validId(childId)) continue;
-        const ins: { id: string }[] = await m.query(
+        const inserted: unknown = await m.query(
           `INSERT INTO models (organization_id, orbit_id, model_id, kind, source, source_ref, options, status, formats, primary_path, config, created_by, parent_id, loaded_at)
            VALUES ($1, $2, $3, 'base', $4, $5, '{}', 'SUCCEEDED', '{gguf}', $6, $7, $8, $9, now())
            ON CONFLICT (orbit_id, model_id) DO NOTHING RETURNING id`,
           [row.organization_id, row.orbit_id, childId, row.source, `${row.source_ref}/${path}`, path, row.config, row.created_by, row.id],
         );
+        const ins = rowsOf(inserted) as { id: string }[];
         if (!ins[0]) continue;
         await m.query(
           `INSERT INTO model_files (model_uuid, path, size, sha256, artifact_id, uploaded, owned)

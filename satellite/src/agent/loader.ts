@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ensureError } from '../common/errors.js';
+import { SatelliteError, ensureError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { int, str, type RawEnv } from '../config/parse.js';
 import { PlatformError, type ClaimedTask, type PlatformClient } from './platform-client.js';
@@ -47,10 +47,9 @@ export function readLoaderConfig(env: RawEnv, dataDir: string): LoaderConfig {
 }
 
 /** A failure that another attempt cannot fix (no such repo, not a model): the load FAILS at once. */
-export class LoadRejected extends Error {
+export class LoadRejected extends SatelliteError {
   constructor(message: string) {
-    super(message);
-    this.name = 'LoadRejected';
+    super('load_rejected', message);
   }
 }
 
@@ -93,23 +92,40 @@ export class ModelLoader {
   ) {}
 
   /**
-   * Runs one claimed `load_model` task to its end and reports it (complete, or fail with the
-   * reason; retryable unless {@link LoadRejected}). When `signal` aborts (lease lost, shutdown)
-   * it stops without reporting: the lease runs out and the load resumes elsewhere.
+   * Loads the model of a claimed `load_model` task and returns the task result; throws
+   * {@link LoadRejected} for failures another attempt cannot fix. `progress` receives "downloaded
+   * 3/7 files, 1.2 GB of 3.4 GB; uploaded 2/7" messages for the task heartbeats. This is what the
+   * agent registers for `load_model` tasks.
+   */
+  async run(task: ClaimedTask, signal: AbortSignal, progress: (message: string) => void): Promise<Record<string, unknown>> {
+    const p = new Progress();
+    const tick = setInterval(() => progress(p.text()), Math.min(this.config.progressIntervalMs, 1_000));
+    try {
+      return await this.load(task, signal, p);
+    } finally {
+      clearInterval(tick);
+      progress(p.text());
+    }
+  }
+
+  /**
+   * Runs one claimed task to its end and reports it (complete, or fail with the reason; retryable
+   * unless {@link LoadRejected}), renewing the lease meanwhile. When `signal` aborts (lease lost,
+   * kill) it stops without reporting: the lease runs out and the load resumes elsewhere.
    */
   async handle(task: ClaimedTask, signal: AbortSignal): Promise<void> {
     const own = new AbortController();
     const stop = AbortSignal.any([signal, own.signal]);
-    const progress = new Progress();
+    let message: string | undefined;
     const beat = setInterval(() => {
-      this.client.taskHeartbeat(task.id, this.config.leaseMs, progress.text()).catch((e: unknown) => {
+      this.client.taskHeartbeat(task.id, this.config.leaseMs, message).catch((e: unknown) => {
         // Someone else holds the task now: stop working on it.
         if (e instanceof PlatformError && (e.status === 409 || e.status === 404)) own.abort(new Error('lease lost'));
         else this.log.warn('load heartbeat failed', { task: task.id, err: ensureError(e) });
       });
     }, this.config.progressIntervalMs);
     try {
-      const result = await this.load(task, stop, progress);
+      const result = await this.run(task, stop, (m) => (message = m));
       if (stop.aborted) return;
       await this.client.complete(task.id, result);
     } catch (e) {
@@ -130,7 +146,6 @@ export class ModelLoader {
     const formats = detectFormats(files.map((f) => f.path));
     const stored = new Map(spec.storedFiles.filter((f) => f.uploaded).map((f) => [f.path, f]));
     progress.start(files);
-    await this.client.taskHeartbeat(task.id, this.config.leaseMs, progress.text());
 
     // Download (parallel) and upload each file as soon as it is complete and verified.
     await pool(files, this.config.parallel, async (f) => {
