@@ -104,6 +104,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     }
     await shot('05-upload-dialog-done');
     await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     await page.getByTestId('artifacts-table').getByText('resnet-c', { exact: true }).waitFor();
   });
 
@@ -182,7 +183,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     const me = await fetch(`${app.baseURL}/v1/users/me`, { headers: { Authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
     await page.getByTestId('api-key-done').click();
-    expect(await page.getByTestId('api-key-created').count()).toBe(0);
+    await page.getByTestId('api-key-created').waitFor({ state: 'detached' });
     await page.getByTestId('api-keys-table').getByText('ci-key').waitFor();
     await page.getByTestId('revoke-ci-key').click();
     await page.getByRole('button', { name: 'Revoke key' }).click();
@@ -199,7 +200,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByRole('button', { name: 'New secret' }).click();
     await page.locator('#sec-name').fill('HF_TOKEN');
     await page.locator('#sec-value').fill('hf_secret_value');
-    await page.getByRole('button', { name: 'Create secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create secret' }).click();
     await page.getByRole('button', { name: 'Reveal HF_TOKEN' }).click();
     await expect.poll(() => page.getByTestId('copy-value').inputValue()).toBe('hf_secret_value');
     await shot('13-secrets');
@@ -210,7 +211,8 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByRole('button', { name: 'Create invitation' }).click();
     await page.getByTestId('invite-created').getByTestId('copy-value').waitFor();
     await shot('14-invite-link');
-    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     await page.getByTestId('invitations-table').waitFor();
     await shot('15-members');
     await page.getByTestId('nav-audit').click();
@@ -263,7 +265,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     try {
       const p = eve.context.pages()[0] ?? (await eve.context.newPage());
       await p.goto('/sign-up');
-      await p.locator('#name').fill('Eve Other');
+      await p.locator('#name').fill('Mallory Other');
       await p.locator('#email').fill('mallory@other.test');
       await p.locator('#password').fill('mallory-pass-1');
       await p.getByRole('button', { name: 'Create account' }).click();
@@ -283,6 +285,10 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
       await shot('23-other-user-denied', p);
       const status = await p.evaluate(async (url) => (await fetch(url)).status, `/v1/organizations/${state.org}/orbits/${state.orbit}/artifacts`);
       expect(status).toBe(404);
+    } catch (e) {
+      const p = eve.context.pages()[0];
+      if (p) await shot('FAIL-other-user', p).catch(() => undefined);
+      throw e;
     } finally {
       await eve.close();
     }
