@@ -36,7 +36,7 @@ let loaderMod: LoaderModule;
 let clientMod: ClientModule;
 const workers: { kill(): Promise<void> }[] = [];
 
-async function startLoader(satKey: string, workDir: string, leaseMs = 30_000) {
+async function startLoader(satKey: string, workDir: string, leaseMs = 3_000) {
   const client = new clientMod.PlatformClient(t.baseURL, satKey);
   const loader = new loaderMod.ModelLoader(client, { huggingFaceEndpoint: hf.url, ollamaRegistry: ollama.url, workDir, parallel: 2, progressIntervalMs: Math.min(500, leaseMs / 3), leaseMs });
   const w = new loaderMod.LoaderWorker(client, loader, { leaseMs, claimWaitMs: 2_000 });
@@ -154,7 +154,7 @@ describe('loading base models', () => {
     await waitFor(async () => {
       const m = (await model('acme/big')).body;
       return m.loadingStatus === 'LOADING' && /downloaded \d+\/2 files, [1-9]/.test(m.loadingStatusMessage ?? '') ? m : null;
-    }, 30_000, 'the download to be under way');
+    }, 45_000, 'the download to be under way');
     const partial = path.join(dir, fs.readdirSync(dir)[0]!, 'model.gguf.part');
     await waitFor(async () => (fs.existsSync(partial) && fs.statSync(partial).size > 0) || null, 10_000, 'bytes on disk');
     await first.kill();
