@@ -4,6 +4,7 @@ import { ConfigError } from '../common/errors.js';
 import type { LogLevel } from '../common/logger.js';
 import { int, oneOf, str, type RawEnv } from '../config/parse.js';
 import { readRuntimeConfig, type RuntimeConfig } from '../config/runtime.config.js';
+import { readLoaderConfig, type LoaderConfig } from './loader.js';
 
 /**
  * Configuration of the satellite agent (`apogee-satellite`). Only `APOGEE_URL` and
@@ -50,6 +51,8 @@ export interface AgentConfig {
   logLevel: LogLevel;
   /** The runtimes' own settings (`APOGEE_SATELLITE_DATA_DIR`, `APOGEE_MODEL_SERVER_IMAGE`, `DOCKER_HOST`, …). */
   runtimes: RuntimeConfig;
+  /** The model loader's settings (`HF_ENDPOINT`, `APOGEE_OLLAMA_REGISTRY`, `APOGEE_LOADER_*`); defaults when unset. */
+  loader?: LoaderConfig;
 }
 
 /** Reads and validates the agent configuration as a whole; throws `ConfigError` naming the bad variable. */
@@ -94,6 +97,7 @@ export function readAgentConfig(env: RawEnv): AgentConfig {
     drainTimeoutMs: int(env, 'APOGEE_DRAIN_TIMEOUT', 60_000, 0),
     logLevel: oneOf(env, 'APOGEE_LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     runtimes,
+    loader: readLoaderConfig(env, runtimes.dataDir),
   };
 }
 

@@ -9,6 +9,7 @@ import { Authorizer } from './authorizer.js';
 import { Backoff, sleep } from './backoff.js';
 import { detectCapabilities } from './capabilities.js';
 import { Gateway } from './gateway.js';
+import { LoadRejected, ModelLoader, readLoaderConfig } from './loader.js';
 import { PlatformClient, PlatformError, isTransient, type ClaimedTask, type DeploymentHealth, type DeploymentSpec, type WantedDeployment } from './platform-client.js';
 
 /** The version sent when pairing. */
@@ -105,6 +106,7 @@ export class SatelliteAgent {
   private readonly cache: ArtifactCache;
   private readonly gateway: Gateway;
   private readonly authorizer: Authorizer;
+  private readonly loader: ModelLoader;
   private readonly stopController = new AbortController();
   private readonly running = new Map<string, RunningTask>();
   /** Model-server URL per deployment running here. */
@@ -127,6 +129,7 @@ export class SatelliteAgent {
     this.runtime = deps.runtime ?? null;
     this.cache = new ArtifactCache(config.cacheDir);
     this.authorizer = new Authorizer(this.client, config.authCacheTtlMs);
+    this.loader = new ModelLoader(this.client, config.loader ?? readLoaderConfig({ APOGEE_TASK_LEASE: String(config.leaseMs) }, config.runtimes.dataDir), this.log);
     this.gateway = new Gateway({
       host: config.gatewayHost,
       port: config.gatewayPort,
@@ -295,7 +298,7 @@ export class SatelliteAgent {
         return { removed };
       }
       case 'load_model':
-        throw new SatelliteError('unsupported_task', 'This satellite does not load models');
+        return this.loader.run(task, ctx.signal, ctx.progress);
     }
   }
 
@@ -443,6 +446,7 @@ export class SatelliteAgent {
 }
 
 function isRetryable(e: Error): boolean {
+  if (e instanceof LoadRejected) return false;
   if (e instanceof DeploymentUnhealthy) return false;
   if (e instanceof ArtifactDownloadFailed) return e.retryable;
   if (e instanceof RuntimeError && e.code === 'invalid_spec') return false;

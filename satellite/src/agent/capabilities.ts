@@ -55,7 +55,7 @@ export async function detectCapabilities(opts: {
     memoryMb: Math.round(os.totalmem() / (1024 * 1024)),
     ...(diskFreeMb !== undefined ? { diskFreeMb } : {}),
     formats: ['onnx', 'gguf'],
-    taskTypes: ['deploy', 'undeploy'],
+    taskTypes: ['deploy', 'undeploy', 'load_model'],
     maxConcurrency: opts.concurrency,
   };
 }
