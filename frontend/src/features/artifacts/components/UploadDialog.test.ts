@@ -23,7 +23,7 @@ describe('UploadDialog', () => {
     await nextTick();
     expect(zone.textContent).toContain('resnet.onnx');
     const metrics = document.body.querySelector<HTMLTextAreaElement>('[data-testid="upload-metrics"]')!;
-    metrics.value = 'accuracy=0.93\nf1: 0.8\nnote=best';
+    metrics.value = 'accuracy=0.93\nf1: 0.8';
     metrics.dispatchEvent(new Event('input'));
     await nextTick();
     document.body.querySelector<HTMLFormElement>('form')!.dispatchEvent(new Event('submit'));
@@ -32,7 +32,7 @@ describe('UploadDialog', () => {
     expect(form.file).toBe(file);
     expect(form.collectionId).toBe('c1');
     expect(form.name).toBe('resnet');
-    expect(form.metrics).toEqual({ accuracy: 0.93, f1: 0.8, note: 'best' });
+    expect(form.metrics).toEqual({ accuracy: 0.93, f1: 0.8 });
     w.unmount();
   });
 });
