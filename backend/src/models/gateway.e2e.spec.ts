@@ -8,6 +8,7 @@ import { ensureSatelliteBuilt, modelServerPids, SATELLITE_DIR, startAgent, waitF
 import { database } from '../satellites/satellite-fixtures.js';
 import { startTestApp, type TestApp } from '../testing/harness.js';
 import { http, signupUser, type Http } from '../testing/http.js';
+import { startHfServer, type HubServer } from '../testing/model-hubs.js';
 
 /**
  * The OpenAI-compatible gateway end to end: the official `openai` client, pointed at Apogee with
@@ -22,6 +23,7 @@ let openai: OpenAI;
 let agent: AgentProcess;
 let tmp: string;
 let artifactId: string;
+let hf: HubServer;
 
 async function deploymentsOf(id: string): Promise<{ id: string; status: string }[]> {
   const m = (await key.get(`/v1/models/${id}`)).body;
@@ -35,13 +37,14 @@ beforeAll(async () => {
   const gen = (await import(/* @vite-ignore */ path.join(SATELLITE_DIR, 'src', 'testing', 'models.ts'))) as { writeTinyGguf(p: string): Promise<void> };
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-gateway-e2e-'));
   await gen.writeTinyGguf(path.join(tmp, 'tiny.gguf'));
+  hf = await startHfServer({ repos: { 'hub/tiny': { 'tiny.gguf': { data: fs.readFileSync(path.join(tmp, 'tiny.gguf')) } } } });
   t = await startTestApp();
   u = await signupUser(t.baseURL, 'app-dev@example.com');
   keyToken = (await u.client.post('/v1/users/me/api-keys', { name: 'app', orbitId: u.orbit.id })).body.key;
   key = http(t.baseURL, keyToken);
   openai = new OpenAI({ apiKey: keyToken, baseURL: `${t.baseURL}/v1`, maxRetries: 0, timeout: 120_000 });
   const s = await u.client.post(`/v1/organizations/${u.org.id}/orbits/${u.orbit.id}/satellites`, { name: 'gpu-host' });
-  agent = startAgent({ apiUrl: t.baseURL, key: s.body.key, dataDir: path.join(tmp, 'satellite'), env: { APOGEE_LLAMA_CONTEXT_SIZE: '256' } });
+  agent = startAgent({ apiUrl: t.baseURL, key: s.body.key, dataDir: path.join(tmp, 'satellite'), env: { APOGEE_LLAMA_CONTEXT_SIZE: '256', HF_ENDPOINT: hf.url } });
   await waitFor(async () => (await u.client.get(`/v1/organizations/${u.org.id}/orbits/${u.orbit.id}/satellites/${s.body.id}`)).body.status === 'active' || null, 30_000, 'the satellite to pair');
   const reg = registry(u.client, u.org.id, u.orbit.id);
   const col = await reg.collection();
@@ -55,10 +58,22 @@ afterAll(async () => {
   const ids: { id: string }[] = t ? await database(t).query('SELECT id FROM deployments').catch(() => []) : [];
   for (const { id } of ids) for (const pid of modelServerPids(id)) process.kill(-pid, 'SIGKILL');
   await t?.close();
+  await hf?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 
 describe('OpenAI-compatible gateway', () => {
+  it('has the satellite agent load a model from Hugging Face (its load_model handler)', async () => {
+    expect((await key.post('/v1/models', { id: 'hub/tiny', source: 'hugging_face' })).status).toBe(201);
+    const m = await waitFor(async () => {
+      const b = (await key.get('/v1/models/hub/tiny?include_loading=true')).body;
+      return ['SUCCEEDED', 'FAILED'].includes(b.loadingStatus) ? b : null;
+    }, 60_000, 'the load');
+    expect(m.loadingStatus, m.loadingFailureReason).toBe('SUCCEEDED');
+    expect(m.formats).toEqual(['gguf']);
+    expect(hf.requests.some((r) => r.path === '/hub/tiny/resolve/main/tiny.gguf')).toBe(true);
+  }, 90_000);
+
   it('answers 400 in the OpenAI error shape for a model that is not active', async () => {
     const err = await openai.chat.completions.create({ model: 'acme/tiny-chat', messages: [{ role: 'user', content: 'hello' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
@@ -81,7 +96,7 @@ describe('OpenAI-compatible gateway', () => {
   it('lists the models with the official client', async () => {
     const ids: string[] = [];
     for await (const m of openai.models.list()) ids.push(m.id);
-    expect(ids).toEqual(['acme/tiny-chat']);
+    expect(ids).toEqual(['acme/tiny-chat', 'hub/tiny']);
     const one = await openai.models.retrieve('acme/tiny-chat');
     expect(one).toMatchObject({ id: 'acme/tiny-chat', object: 'model', owned_by: 'system' });
   });
