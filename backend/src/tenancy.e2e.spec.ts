@@ -140,6 +140,29 @@ describe('tenancy', () => {
 
 /** Tenant routes whose tenancy is proven in their feature's own spec (named there). */
 const TENANT_ROUTES_TESTED_ELSEWHERE = new Set<string>([
+  // collections, artifacts, orbit secrets: backend/src/artifacts/registry-access.e2e.spec.ts
+  'POST /v1/organizations/{org}/orbits/{orbit}/collections',
+  'GET /v1/organizations/{org}/orbits/{orbit}/collections',
+  'GET /v1/organizations/{org}/orbits/{orbit}/collections/{id}',
+  'PATCH /v1/organizations/{org}/orbits/{orbit}/collections/{id}',
+  'DELETE /v1/organizations/{org}/orbits/{orbit}/collections/{id}',
+  'POST /v1/organizations/{org}/orbits/{orbit}/collections/{id}/artifacts',
+  'GET /v1/organizations/{org}/orbits/{orbit}/artifacts',
+  'GET /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}',
+  'PATCH /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}',
+  'DELETE /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}',
+  'POST /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/upload/parts',
+  'GET /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/upload',
+  'POST /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/complete',
+  'POST /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/abort',
+  'GET /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/download-url',
+  'GET /v1/organizations/{org}/orbits/{orbit}/artifacts/{id}/download',
+  'POST /v1/organizations/{org}/orbits/{orbit}/secrets',
+  'GET /v1/organizations/{org}/orbits/{orbit}/secrets',
+  'GET /v1/organizations/{org}/orbits/{orbit}/secrets/{id}',
+  'GET /v1/organizations/{org}/orbits/{orbit}/secrets/{id}/value',
+  'PATCH /v1/organizations/{org}/orbits/{orbit}/secrets/{id}',
+  'DELETE /v1/organizations/{org}/orbits/{orbit}/secrets/{id}',
   // tracks, lineage, model cards, compare, search, webhooks: backend/src/tracks/tracks.e2e.spec.ts (tenancy describe)
   'POST /v1/organizations/{org}/orbits/{orbit}/tracks',
   'GET /v1/organizations/{org}/orbits/{orbit}/tracks',

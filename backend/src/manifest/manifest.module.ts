@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { ManifestService } from './manifest.service.js';
+
+@Module({ providers: [ManifestService], exports: [ManifestService] })
+export class ManifestModule {}
