@@ -13,9 +13,11 @@ import { Artifacts } from './resources/artifacts.js';
 import { AuditEvents } from './resources/audit-events.js';
 import { Auth } from './resources/auth.js';
 import { Collections } from './resources/collections.js';
+import { Deployments } from './resources/deployments.js';
 import { Invitations } from './resources/invitations.js';
 import { Orbits } from './resources/orbits.js';
 import { Organizations } from './resources/organizations.js';
+import { Satellites } from './resources/satellites.js';
 import { Secrets } from './resources/secrets.js';
 import { Tracks } from './resources/tracks.js';
 import { Users } from './resources/users.js';
@@ -107,6 +109,10 @@ export class Apogee {
   readonly tracks: Tracks;
   /** Orbit webhooks, their deliveries and the organization's webhook settings. */
   readonly webhooks: Webhooks;
+  /** Satellites of an orbit (hosts that run deployments). */
+  readonly satellites: Satellites;
+  /** Deployments of an orbit: create, wait, predict, logs. */
+  readonly deployments: Deployments;
 
   private readonly options: ClientOptions;
   private readonly http: HttpCore;
@@ -145,6 +151,8 @@ export class Apogee {
     this.auditEvents = new AuditEvents(this);
     this.tracks = new Tracks(this);
     this.webhooks = new Webhooks(this);
+    this.satellites = new Satellites(this);
+    this.deployments = new Deployments(this);
   }
 
   /** A new client with these options changed and the rest kept, e.g. another `apiKey`. */

@@ -66,3 +66,5 @@ export * from './resources/tracks.js';
 export * from './resources/webhooks.js';
 export type * from './types.js';
 export { VERSION } from './version.js';
+export * from './resources/satellites.js';
+export * from './resources/deployments.js';

@@ -491,6 +491,101 @@ function buildProgram(io: CliIO): Command {
       },
     );
 
+  program
+    .command('deploy <artifact>')
+    .description('deploy a model artifact (id or name) to a satellite and wait until it serves')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .option(
+      '--satellite <satellite>',
+      'satellite id or name (default: any active one that serves the format)',
+    )
+    .option('--name <name>', 'deployment name (default: the artifact name)')
+    .option(
+      '--env <NAME=value>',
+      'environment variable of the model server (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--no-wait', 'return as soon as the deployment is queued')
+    .action(
+      async (
+        artifactRef: string,
+        o: {
+          org?: string;
+          orbit?: string;
+          satellite?: string;
+          name?: string;
+          env: string[];
+          wait: boolean;
+        },
+      ) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const artifact = await resolve(
+          'artifact',
+          artifactRef,
+          (id) => client.artifacts.get(org.id, orbit.id, id),
+          () => client.artifacts.list(org.id, orbit.id, { search: artifactRef }).toArray(),
+        );
+        const satellite = o.satellite
+          ? await resolve(
+              'satellite',
+              o.satellite,
+              (id) => client.satellites.get(org.id, orbit.id, id),
+              () => client.satellites.list(org.id, orbit.id).toArray(),
+            )
+          : undefined;
+        const env: Record<string, string> = {};
+        for (const kv of o.env) {
+          const i = kv.indexOf('=');
+          if (i <= 0) throw new UsageError(`--env expects NAME=value, got "${kv}"`);
+          env[kv.slice(0, i)] = kv.slice(i + 1);
+        }
+        let d = await client.deployments.create(org.id, orbit.id, {
+          artifactId: artifact.id,
+          name: o.name ?? artifact.name,
+          ...(satellite ? { satelliteId: satellite.id } : {}),
+          ...(o.env.length ? { env } : {}),
+        });
+        if (o.wait) d = await client.deployments.waitUntilActive(org.id, orbit.id, d.id);
+        ctx.print(
+          d,
+          () =>
+            `Deployment ${d.name} (${d.id}) is ${d.status} on ${d.satelliteName}${d.inferenceUrl ? `: ${d.inferenceUrl}` : ''}\n`,
+        );
+      },
+    );
+
+  program
+    .command('predict <deployment>')
+    .description(
+      'run a deployed model: --input \'{"inputs":{"x":[[1,2,3,4]]}}\' or --input @file.json',
+    )
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .requiredOption('--input <json>', 'request body as JSON, or @file to read it from a file')
+    .action(async (deploymentRef: string, o: { org?: string; orbit?: string; input: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      const deployment = await resolve(
+        'deployment',
+        deploymentRef,
+        (id) => client.deployments.get(org.id, orbit.id, id),
+        () => client.deployments.list(org.id, orbit.id).toArray(),
+      );
+      const { readFile } = await import('node:fs/promises');
+      const text = o.input.startsWith('@') ? await readFile(o.input.slice(1), 'utf8') : o.input;
+      let body: { inputs: Record<string, unknown> };
+      try {
+        body = JSON.parse(text) as { inputs: Record<string, unknown> };
+      } catch (e) {
+        throw new UsageError(`--input is not JSON: ${(e as Error).message}`);
+      }
+      const out = await client.deployments.predict(org.id, orbit.id, deployment.id, body);
+      io.stdout.write(JSON.stringify(out, null, ctx.globals().json ? 2 : undefined) + '\n');
+    });
+
   return program;
 }
 
