@@ -15,7 +15,10 @@ const dist = path.join(root, 'frontend', 'dist');
 const manifestPath = path.join(dist, '.vite', 'manifest.json');
 
 if (!fs.existsSync(manifestPath)) {
-  const b = spawnSync('npm', ['run', 'build:only', '-w', 'frontend'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const b = spawnSync('npm', ['run', 'build:only', '-w', 'frontend'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
@@ -25,7 +28,11 @@ const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(dist, file)), { lev
 const raw = (file) => fs.statSync(path.join(dist, file)).size;
 
 /** JS files index.html loads: the entry module and its modulepreloads. */
-const htmlJs = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="\/?([^"]+\.js)"/g)].map((m) => m[1]);
+const htmlJs = [
+  ...html.matchAll(
+    /<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="\/?([^"]+\.js)"/g,
+  ),
+].map((m) => m[1]);
 
 /** A manifest chunk's file and everything it imports statically, recursively. */
 function closure(key, seen = new Set()) {
@@ -36,7 +43,9 @@ function closure(key, seen = new Set()) {
   return seen;
 }
 
-const signInKey = Object.keys(manifest).find((k) => k.endsWith('features/auth/views/SignInView.vue'));
+const signInKey = Object.keys(manifest).find((k) =>
+  k.endsWith('features/auth/views/SignInView.vue'),
+);
 if (!signInKey) throw new Error('SignInView not found in the Vite manifest');
 const entryKey = Object.keys(manifest).find((k) => manifest[k].isEntry);
 const files = new Set([...htmlJs, ...closure(entryKey), ...closure(signInKey)]);
@@ -49,7 +58,9 @@ const all = fs
   .reduce((a, f) => a + gz(path.join('assets', f)), 0);
 printTable(rows);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-console.log(`\nfirst page (index.html + sign-in route): ${kb(total)} gzipped JS in ${rows.length} files (budget ${kb(BUDGET)})`);
+console.log(
+  `\nfirst page (index.html + sign-in route): ${kb(total)} gzipped JS in ${rows.length} files (budget ${kb(BUDGET)})`,
+);
 console.log(`whole dashboard, every route: ${kb(all)} gzipped JS`);
 if (total > BUDGET) {
   console.error(`over budget by ${kb(total - BUDGET)}`);

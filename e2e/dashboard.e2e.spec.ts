@@ -4,12 +4,21 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTinyOnnx } from '../satellite/src/testing/tiny-onnx.js';
-import { buildApp, findChromium, newBrowser, SCREENSHOTS, startApp, type RunningApp } from './harness.js';
+import {
+  buildApp,
+  findChromium,
+  newBrowser,
+  SCREENSHOTS,
+  startApp,
+  type RunningApp,
+} from './harness.js';
 
 const executable = findChromium();
 const required = process.env.APOGEE_REQUIRE_BROWSER === '1';
 if (!executable && !required) {
-  console.warn('[e2e] Chromium not found (apt-get install -y chromium): dashboard e2e tests are skipped. Set APOGEE_REQUIRE_BROWSER=1 to make this a failure.');
+  console.warn(
+    '[e2e] Chromium not found (apt-get install -y chromium): dashboard e2e tests are skipped. Set APOGEE_REQUIRE_BROWSER=1 to make this a failure.',
+  );
 }
 
 describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
@@ -25,11 +34,18 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
 
   async function settle(p: Page = page): Promise<void> {
     await p.waitForLoadState('networkidle');
-    await p.locator('.p-skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await p
+      .locator('.p-skeleton')
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
   }
 
   beforeAll(async () => {
-    if (!executable) throw new Error('APOGEE_REQUIRE_BROWSER=1 but no Chromium was found (apt-get install -y chromium, or set APOGEE_CHROMIUM)');
+    if (!executable)
+      throw new Error(
+        'APOGEE_REQUIRE_BROWSER=1 but no Chromium was found (apt-get install -y chromium, or set APOGEE_CHROMIUM)',
+      );
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     buildApp();
     app = await startApp();
@@ -42,7 +58,8 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page) await shot(`FAIL-${task.name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
+    if (task.result?.state === 'fail' && page)
+      await shot(`FAIL-${task.name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
   });
 
   afterAll(async () => {
@@ -88,19 +105,38 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByTestId('nav-artifacts').click();
     await settle();
     const uploads: { name: string; buffer: Buffer; metrics: string }[] = [
-      { name: 'resnet-a.bin', buffer: crypto.randomBytes(8 * 1024 * 1024), metrics: 'accuracy=0.91\nloss=0.30' },
-      { name: 'resnet-b.onnx', buffer: Buffer.from(encodeTinyOnnx('linear')), metrics: 'accuracy=0.97\nloss=0.12' },
-      { name: 'resnet-c.bin', buffer: crypto.randomBytes(1024 * 1024), metrics: 'accuracy=0.85\nloss=0.41' },
+      {
+        name: 'resnet-a.bin',
+        buffer: crypto.randomBytes(8 * 1024 * 1024),
+        metrics: 'accuracy=0.91\nloss=0.30',
+      },
+      {
+        name: 'resnet-b.onnx',
+        buffer: Buffer.from(encodeTinyOnnx('linear')),
+        metrics: 'accuracy=0.97\nloss=0.12',
+      },
+      {
+        name: 'resnet-c.bin',
+        buffer: crypto.randomBytes(1024 * 1024),
+        metrics: 'accuracy=0.85\nloss=0.41',
+      },
     ];
     await page.getByTestId('upload-open').click();
     for (const [i, u] of uploads.entries()) {
-      await page.getByTestId('file-input').setInputFiles({ name: u.name, mimeType: 'application/octet-stream', buffer: u.buffer });
+      await page
+        .getByTestId('file-input')
+        .setInputFiles({ name: u.name, mimeType: 'application/octet-stream', buffer: u.buffer });
       await page.getByTestId('upload-metrics').fill(u.metrics);
       await page.getByTestId('upload-start').click();
       const item = page.getByTestId('upload-item').first();
-      await item.locator('[data-testid="upload-percent"]').getByText('100 %').waitFor({ timeout: 60_000 });
+      await item
+        .locator('[data-testid="upload-percent"]')
+        .getByText('100 %')
+        .waitFor({ timeout: 60_000 });
       expect(await item.getAttribute('data-state')).toBe('done');
-      expect(await page.locator('[data-testid="upload-item"][data-state="done"]').count()).toBe(i + 1);
+      expect(await page.locator('[data-testid="upload-item"][data-state="done"]').count()).toBe(
+        i + 1,
+      );
     }
     await shot('05-upload-dialog-done');
     await page.keyboard.press('Escape');
@@ -117,11 +153,15 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
       await page.keyboard.press('Escape');
     }
     const names = () => table.locator('tbody tr .link-cell').allTextContents();
-    const asc = page.waitForResponse((r) => r.url().includes('sort=metrics.accuracy') && r.url().includes('order=asc'));
+    const asc = page.waitForResponse(
+      (r) => r.url().includes('sort=metrics.accuracy') && r.url().includes('order=asc'),
+    );
     await header.click();
     await asc;
     await expect.poll(names).toEqual(['resnet-c', 'resnet-a', 'resnet-b']);
-    const desc = page.waitForResponse((r) => r.url().includes('sort=metrics.accuracy') && r.url().includes('order=desc'));
+    const desc = page.waitForResponse(
+      (r) => r.url().includes('sort=metrics.accuracy') && r.url().includes('order=desc'),
+    );
     await header.click();
     await desc;
     await expect.poll(names).toEqual(['resnet-b', 'resnet-a', 'resnet-c']);
@@ -180,17 +220,25 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     const key = await value.inputValue();
     expect(key).toMatch(/^apg_/);
     await shot('12-api-key-created');
-    const me = await fetch(`${app.baseURL}/v1/users/me`, { headers: { Authorization: `Bearer ${key}` } });
+    const me = await fetch(`${app.baseURL}/v1/users/me`, {
+      headers: { Authorization: `Bearer ${key}` },
+    });
     expect(me.status).toBe(200);
     await page.getByTestId('api-key-done').click();
     await page.getByTestId('api-key-created').waitFor({ state: 'detached' });
     await page.getByTestId('api-keys-table').getByText('ci-key').waitFor();
     await page.getByTestId('revoke-ci-key').click();
     await page.getByRole('button', { name: 'Revoke key' }).click();
-    await page.getByTestId('api-keys-table').getByText('ci-key').waitFor({ state: 'detached' }).catch(async () => {
-      await page.getByText('No API keys yet').waitFor();
+    await page
+      .getByTestId('api-keys-table')
+      .getByText('ci-key')
+      .waitFor({ state: 'detached' })
+      .catch(async () => {
+        await page.getByText('No API keys yet').waitFor();
+      });
+    const after = await fetch(`${app.baseURL}/v1/users/me`, {
+      headers: { Authorization: `Bearer ${key}` },
     });
-    const after = await fetch(`${app.baseURL}/v1/users/me`, { headers: { Authorization: `Bearer ${key}` } });
     expect(after.status).toBe(401);
   });
 
@@ -220,7 +268,13 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByTestId('audit-table').waitFor();
     await shot('16-audit');
     await page.getByTestId('audit-action').fill('api_key.');
-    await expect.poll(async () => (await page.getByTestId('audit-table').locator('tbody tr').allTextContents()).every((t) => t.includes('api_key.'))).toBe(true);
+    await expect
+      .poll(async () =>
+        (await page.getByTestId('audit-table').locator('tbody tr').allTextContents()).every((t) =>
+          t.includes('api_key.'),
+        ),
+      )
+      .toBe(true);
     await page.getByTestId('nav-account').click();
     await settle();
     await shot('17-account');
@@ -241,7 +295,9 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByTestId('theme-toggle').click();
     await page.reload();
     await settle();
-    expect(await page.evaluate(() => document.documentElement.classList.contains('app-dark'))).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.classList.contains('app-dark'))).toBe(
+      true,
+    );
     await shot('18-dark-artifacts');
     await page.goto(`/orgs/${state.org}/orbits/${state.orbit}/artifacts/${state.artifactB}`);
     await settle();
@@ -283,7 +339,10 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
       await p.getByText('Artifact not found').waitFor();
       expect(await p.getByTestId('artifact-title').count()).toBe(0);
       await shot('23-other-user-denied', p);
-      const status = await p.evaluate(async (url) => (await fetch(url)).status, `/v1/organizations/${state.org}/orbits/${state.orbit}/artifacts`);
+      const status = await p.evaluate(
+        async (url) => (await fetch(url)).status,
+        `/v1/organizations/${state.org}/orbits/${state.orbit}/artifacts`,
+      );
       expect(status).toBe(404);
     } catch (e) {
       const p = eve.context.pages()[0];

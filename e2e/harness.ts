@@ -8,7 +8,12 @@ import { chromium, type BrowserContext } from 'playwright-core';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SCREENSHOTS = path.join(ROOT, '.e2e-artifacts', 'screenshots');
 
-const CANDIDATES = [process.env.APOGEE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CANDIDATES = [
+  process.env.APOGEE_CHROMIUM,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 /** The Chromium binary to drive, or null when none is installed. */
 export function findChromium(): string | null {
@@ -28,7 +33,11 @@ export const CHROMIUM_ARGS = [
 ];
 
 function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -38,7 +47,8 @@ function run(cmd: string, args: string[]): void {
  */
 export function buildApp(): void {
   if (process.env.APOGEE_E2E_NO_BUILD) return;
-  if (!fs.existsSync(path.join(ROOT, 'sdk', 'dist', 'esm', 'index.js'))) run('npm', ['run', 'build', '-w', 'sdk']);
+  if (!fs.existsSync(path.join(ROOT, 'sdk', 'dist', 'esm', 'index.js')))
+    run('npm', ['run', 'build', '-w', 'sdk']);
   run('npm', ['run', 'build', '-w', 'backend']);
   run('npm', ['run', 'build:only', '-w', 'frontend']);
 }
@@ -67,29 +77,34 @@ export async function startApp(): Promise<RunningApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-e2e-'));
   const adminEmail = 'admin@e2e.test';
   const adminPassword = 'e2e-admin-pass';
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'backend', 'dist', 'main.js')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APOGEE_DATA_DIR: dataDir,
-      APOGEE_ADMIN_EMAIL: adminEmail,
-      APOGEE_ADMIN_PASSWORD: adminPassword,
-      APOGEE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      APOGEE_FRONTEND_DIR: path.join(ROOT, 'frontend', 'dist'),
-      APOGEE_ACCESS_TOKEN_TTL: '15',
-      LOG_LEVEL: 'warn',
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'backend', 'dist', 'main.js')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        APOGEE_DATA_DIR: dataDir,
+        APOGEE_ADMIN_EMAIL: adminEmail,
+        APOGEE_ADMIN_PASSWORD: adminPassword,
+        APOGEE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        APOGEE_FRONTEND_DIR: path.join(ROOT, 'frontend', 'dist'),
+        APOGEE_ACCESS_TOKEN_TTL: '15',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const baseURL = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`backend exited with ${child.exitCode}:\n${output}`);
     try {
       const r = await fetch(`${baseURL}/healthz`);
       if (r.ok) break;
@@ -126,7 +141,10 @@ export async function startApp(): Promise<RunningApp> {
 }
 
 /** A fresh browser profile (its own user-data-dir, so its own cookies). */
-export async function newBrowser(executablePath: string, baseURL: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function newBrowser(
+  executablePath: string,
+  baseURL: string,
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,

@@ -4,7 +4,12 @@ import { fakeClient } from '@/test/helpers';
 import { api, onSessionChange } from './api';
 import { listPage } from './lists';
 
-const session = { accessToken: 'a', refreshToken: 'r', expiresIn: 900, user: { id: 'u', email: 'u@x', fullName: '', isPlatformAdmin: false, createdAt: '' } };
+const session = {
+  accessToken: 'a',
+  refreshToken: 'r',
+  expiresIn: 900,
+  user: { id: 'u', email: 'u@x', fullName: '', isPlatformAdmin: false, createdAt: '' },
+};
 const unauthorized = () => new AuthenticationError(401, 'unauthenticated', 'expired', 'req-1');
 
 describe('api()', () => {
@@ -29,7 +34,9 @@ describe('api()', () => {
     fakeClient({ post: vi.fn().mockRejectedValue(unauthorized()) });
     const events: string[] = [];
     const off = onSessionChange((e) => events.push(e));
-    await expect(api(() => Promise.reject(unauthorized()))).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(api(() => Promise.reject(unauthorized()))).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
     off();
     expect(events).toEqual(['expired']);
   });
@@ -44,7 +51,10 @@ describe('api()', () => {
 
 describe('listPage()', () => {
   it('accepts both a plain array and a page', async () => {
-    const c = fakeClient({}, { '/a': [1, 2], '/b': { items: [3], nextCursor: 'n' } }) as unknown as Apogee;
+    const c = fakeClient(
+      {},
+      { '/a': [1, 2], '/b': { items: [3], nextCursor: 'n' } },
+    ) as unknown as Apogee;
     expect(await listPage(c, '/a')).toEqual({ items: [1, 2], nextCursor: null });
     expect(await listPage(c, '/b')).toEqual({ items: [3], nextCursor: 'n' });
   });

@@ -12,7 +12,13 @@ export interface ErrorView {
 /** Narrows anything thrown into a user-facing description. */
 export function describeError(e: unknown, summary = 'Something went wrong'): ErrorView {
   if (e instanceof APIError) {
-    return { summary, detail: e.rawMessage, requestId: e.requestId || undefined, code: e.code, status: e.status };
+    return {
+      summary,
+      detail: e.rawMessage,
+      requestId: e.requestId || undefined,
+      code: e.code,
+      status: e.status,
+    };
   }
   if (e instanceof APIUserAbortError) return { summary, detail: 'Cancelled' };
   if (e instanceof APIConnectionError) {

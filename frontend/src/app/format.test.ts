@@ -18,8 +18,17 @@ describe('format', () => {
 
 describe('describeError', () => {
   it('shows the API message and request id, not the decorated error text', () => {
-    const e = APIError.generate(409, { code: 'conflict', message: 'Name taken', requestId: 'r-42' });
-    expect(describeError(e, 'Could not save')).toMatchObject({ summary: 'Could not save', detail: 'Name taken', requestId: 'r-42', status: 409 });
+    const e = APIError.generate(409, {
+      code: 'conflict',
+      message: 'Name taken',
+      requestId: 'r-42',
+    });
+    expect(describeError(e, 'Could not save')).toMatchObject({
+      summary: 'Could not save',
+      detail: 'Name taken',
+      requestId: 'r-42',
+      status: 409,
+    });
   });
 });
 

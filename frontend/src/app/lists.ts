@@ -12,14 +12,23 @@ export interface ListPage<T> {
  * `{ items, nextCursor }` and read an array as empty. Until both agree, stores list through the
  * client's generic `get`, accepting either shape.
  */
-export async function listPage<T>(c: Apogee, path: string, query: Record<string, QueryValue> = {}): Promise<ListPage<T>> {
+export async function listPage<T>(
+  c: Apogee,
+  path: string,
+  query: Record<string, QueryValue> = {},
+): Promise<ListPage<T>> {
   const res = await c.get<T[] | ListPage<T>>(path, { query });
   if (Array.isArray(res)) return { items: res, nextCursor: null };
   return { items: res?.items ?? [], nextCursor: res?.nextCursor ?? null };
 }
 
 /** Every item of a list route, following `nextCursor` (bounded, to protect the page). */
-export async function listAll<T>(c: Apogee, path: string, query: Record<string, QueryValue> = {}, max = 5000): Promise<T[]> {
+export async function listAll<T>(
+  c: Apogee,
+  path: string,
+  query: Record<string, QueryValue> = {},
+  max = 5000,
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   for (;;) {

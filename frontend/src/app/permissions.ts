@@ -4,6 +4,10 @@ export type Action = 'list' | 'read' | 'create' | 'update' | 'delete' | 'reveal'
 export type PermissionMap = Partial<Record<string, Action[] | string[]>>;
 
 /** True when `perms` allow `action` on `resource`. Missing maps allow nothing. */
-export function can(perms: PermissionMap | null | undefined, resource: string, action: Action): boolean {
+export function can(
+  perms: PermissionMap | null | undefined,
+  resource: string,
+  action: Action,
+): boolean {
   return !!perms?.[resource]?.includes(action);
 }

@@ -11,9 +11,19 @@ export function buildRoutes(list: FeatureModule[] = features): RouteRecordRaw[] 
       path: '/',
       component: () => import('@/layouts/AppShell.vue'),
       children: [
-        { path: '', name: 'home', component: () => import('@/layouts/HomeRedirect.vue'), meta: { title: 'Home' } },
+        {
+          path: '',
+          name: 'home',
+          component: () => import('@/layouts/HomeRedirect.vue'),
+          meta: { title: 'Home' },
+        },
         ...list.flatMap((f) => f.routes ?? []),
-        { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/layouts/NotFoundView.vue'), meta: { title: 'Not found' } },
+        {
+          path: ':pathMatch(.*)*',
+          name: 'not-found',
+          component: () => import('@/layouts/NotFoundView.vue'),
+          meta: { title: 'Not found' },
+        },
       ],
     },
   ];
@@ -24,7 +34,8 @@ export function createAppRouter(routes = buildRoutes()): Router {
   router.beforeEach(async (to) => {
     const auth = useAuthStore();
     await auth.init();
-    if (to.meta.guestOnly && auth.signedIn) return typeof to.query.redirect === 'string' ? to.query.redirect : '/';
+    if (to.meta.guestOnly && auth.signedIn)
+      return typeof to.query.redirect === 'string' ? to.query.redirect : '/';
     if (!to.meta.public && !auth.signedIn) {
       return { name: 'sign-in', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
     }

@@ -1,4 +1,11 @@
-import type { Collection, Invitation, Orbit, Organization, OrganizationRole, OrbitRole } from '@apogee/sdk';
+import type {
+  Collection,
+  Invitation,
+  Orbit,
+  Organization,
+  OrganizationRole,
+  OrbitRole,
+} from '@apogee/sdk';
 import type { PermissionMap } from './permissions';
 
 /**

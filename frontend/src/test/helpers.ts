@@ -13,7 +13,10 @@ import { setApiClient } from '@/app/api';
 export type FakeClient = { [K in keyof Apogee]?: unknown } & Record<string, unknown>;
 
 /** Installs a fake SDK client for the stores; `get` answers from `routes` by path. */
-export function fakeClient(parts: FakeClient = {}, routes: Record<string, unknown> = {}): FakeClient {
+export function fakeClient(
+  parts: FakeClient = {},
+  routes: Record<string, unknown> = {},
+): FakeClient {
   const client: FakeClient = {
     get: vi.fn(async (path: string) => {
       if (path in routes) return routes[path];
@@ -28,14 +31,23 @@ export function fakeClient(parts: FakeClient = {}, routes: Record<string, unknow
 }
 
 /** Mounts with Pinia, PrimeVue, toasts and confirmations, like main.ts does. */
-export function mountWithApp<C extends Component>(component: C, options: ComponentMountingOptions<C> = {} as ComponentMountingOptions<C>) {
+export function mountWithApp<C extends Component>(
+  component: C,
+  options: ComponentMountingOptions<C> = {} as ComponentMountingOptions<C>,
+) {
   const pinia = createPinia();
   setActivePinia(pinia);
   return mount(component, {
     ...options,
     global: {
       ...(options.global ?? {}),
-      plugins: [pinia, [PrimeVue, { theme: 'none' }], ToastService, ConfirmationService, ...((options.global?.plugins as []) ?? [])],
+      plugins: [
+        pinia,
+        [PrimeVue, { theme: 'none' }],
+        ToastService,
+        ConfirmationService,
+        ...((options.global?.plugins as []) ?? []),
+      ],
       directives: { tooltip: Tooltip, ...(options.global?.directives ?? {}) },
       stubs: { RouterLink: { template: '<a><slot /></a>' }, ...(options.global?.stubs ?? {}) },
     },

@@ -57,7 +57,9 @@ export const useArtifactsStore = defineStore('artifacts', () => {
         order: q.sort ? (q.order ?? 'desc') : undefined,
       };
       const query = { ...params, tag: q.tags?.length ? q.tags : undefined };
-      const page = await api((c) => listPage<Artifact>(c, v1('organizations', org, 'orbits', orbit, 'artifacts'), query));
+      const page = await api((c) =>
+        listPage<Artifact>(c, v1('organizations', org, 'orbits', orbit, 'artifacts'), query),
+      );
       if (gen !== generation) return;
       items.value = more ? [...items.value, ...page.items] : page.items;
       nextCursor.value = page.nextCursor;
@@ -76,7 +78,12 @@ export const useArtifactsStore = defineStore('artifacts', () => {
     }
   }
 
-  async function update(org: string, orbit: string, id: string, params: ArtifactUpdateParams): Promise<Artifact> {
+  async function update(
+    org: string,
+    orbit: string,
+    id: string,
+    params: ArtifactUpdateParams,
+  ): Promise<Artifact> {
     const a = await api((c) => c.artifacts.update(org, orbit, id, params));
     if (current.value?.id === id) current.value = a;
     items.value = items.value.map((x) => (x.id === id ? a : x));
@@ -97,7 +104,9 @@ export const useArtifactsStore = defineStore('artifacts', () => {
   async function loadCompared(org: string, orbit: string, ids: string[]): Promise<void> {
     currentLoading.value = true;
     try {
-      compared.value = await Promise.all(ids.map((id) => api((c) => c.artifacts.get(org, orbit, id))));
+      compared.value = await Promise.all(
+        ids.map((id) => api((c) => c.artifacts.get(org, orbit, id))),
+      );
     } finally {
       currentLoading.value = false;
     }

@@ -14,7 +14,10 @@ describe('readManifest', () => {
   });
 
   it('reads GGUF header key/values', () => {
-    const v = readManifest({ metadata: { 'general.architecture': 'llama', 'llama.context_length': 2048 }, tensorCount: 12 });
+    const v = readManifest({
+      metadata: { 'general.architecture': 'llama', 'llama.context_length': 2048 },
+      tensorCount: 12,
+    });
     expect(v.inputs).toEqual([]);
     expect(v.header).toContainEqual({ key: 'general.architecture', value: 'llama' });
     expect(v.header).toContainEqual({ key: 'llama.context_length', value: '2048' });
@@ -22,7 +25,9 @@ describe('readManifest', () => {
   });
 
   it('accepts a signature nested under `signature` with a map of tensors', () => {
-    const v = readManifest({ signature: { inputs: { a: { type: 'int64', shape: [1] } }, outputs: [] } });
+    const v = readManifest({
+      signature: { inputs: { a: { type: 'int64', shape: [1] } }, outputs: [] },
+    });
     expect(v.inputs).toEqual([{ name: 'a', dtype: 'int64', shape: '[1]' }]);
   });
 });
@@ -33,8 +38,15 @@ describe('readManifest with the API manifest shapes', () => {
       format: 'gguf',
       metadata: { 'tokenizer.ggml.tokens': { type: 'array', itemType: 'string', length: 32000 } },
     });
-    expect(v.header).toContainEqual({ key: 'tokenizer.ggml.tokens', value: 'array of 32000 string' });
-    const o = readManifest({ format: 'onnx', inputs: [{ name: 'x', elemType: 'float32', shape: ['batch', 4] }], outputs: [] });
+    expect(v.header).toContainEqual({
+      key: 'tokenizer.ggml.tokens',
+      value: 'array of 32000 string',
+    });
+    const o = readManifest({
+      format: 'onnx',
+      inputs: [{ name: 'x', elemType: 'float32', shape: ['batch', 4] }],
+      outputs: [],
+    });
     expect(o.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: '[batch, 4]' }]);
   });
 });

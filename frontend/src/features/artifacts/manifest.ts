@@ -20,24 +20,31 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function str(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.length > 16 ? `[${v.slice(0, 16).map(str).join(', ')}, … ${v.length} items]` : `[${v.map(str).join(', ')}]`;
+  if (Array.isArray(v))
+    return v.length > 16
+      ? `[${v.slice(0, 16).map(str).join(', ')}, … ${v.length} items]`
+      : `[${v.map(str).join(', ')}]`;
   if (isRecord(v)) {
     // GGUF arrays (vocabularies) are summarised by the API as { type: 'array', itemType, length }.
-    if (v.type === 'array' && typeof v.length === 'number') return `array of ${v.length} ${str(v.itemType) || 'items'}`;
+    if (v.type === 'array' && typeof v.length === 'number')
+      return `array of ${v.length} ${str(v.itemType) || 'items'}`;
     return JSON.stringify(v);
   }
   return String(v);
 }
 
 function tensors(v: unknown): TensorRow[] {
-  if (isRecord(v)) v = Object.entries(v).map(([name, t]) => ({ name, ...(isRecord(t) ? t : { type: t }) }));
+  if (isRecord(v))
+    v = Object.entries(v).map(([name, t]) => ({ name, ...(isRecord(t) ? t : { type: t }) }));
   if (!Array.isArray(v)) return [];
   return v.filter(isRecord).map((t) => {
     const shape = t.shape ?? t.dims ?? t.dimensions;
     return {
       name: str(t.name) || '—',
       dtype: str(t.dtype ?? t.type ?? t.elemType ?? t.elementType ?? t.data_type) || '—',
-      shape: Array.isArray(shape) ? `[${shape.map((d) => (d === null || d === undefined || d === -1 ? '?' : str(d))).join(', ')}]` : str(shape) || '—',
+      shape: Array.isArray(shape)
+        ? `[${shape.map((d) => (d === null || d === undefined || d === -1 ? '?' : str(d))).join(', ')}]`
+        : str(shape) || '—',
     };
   });
 }
@@ -49,14 +56,25 @@ function tensors(v: unknown): TensorRow[] {
  */
 export function readManifest(manifest: unknown): ManifestView {
   const m = isRecord(manifest) ? manifest : {};
-  const sig = [m, m.signature, m.schema].find((x) => isRecord(x) && (Array.isArray(x.inputs) || isRecord(x.inputs))) as Record<string, unknown> | undefined;
+  const sig = [m, m.signature, m.schema].find(
+    (x) => isRecord(x) && (Array.isArray(x.inputs) || isRecord(x.inputs)),
+  ) as Record<string, unknown> | undefined;
   const inputs = tensors(sig?.inputs);
   const outputs = tensors(sig?.outputs);
-  const kvSource = [m.metadata, m.header, m.kv, isRecord(m.gguf) ? (m.gguf.metadata ?? m.gguf) : undefined].find(isRecord);
+  const kvSource = [
+    m.metadata,
+    m.header,
+    m.kv,
+    isRecord(m.gguf) ? (m.gguf.metadata ?? m.gguf) : undefined,
+  ].find(isRecord);
   const header: { key: string; value: string }[] = [];
-  if (kvSource) for (const [key, value] of Object.entries(kvSource)) header.push({ key, value: str(value) });
+  if (kvSource)
+    for (const [key, value] of Object.entries(kvSource)) header.push({ key, value: str(value) });
   for (const [key, value] of Object.entries(m)) {
-    if (['inputs', 'outputs', 'signature', 'schema', 'metadata', 'header', 'kv', 'gguf'].includes(key)) continue;
+    if (
+      ['inputs', 'outputs', 'signature', 'schema', 'metadata', 'header', 'kv', 'gguf'].includes(key)
+    )
+      continue;
     if (isRecord(value)) continue;
     header.push({ key, value: str(value) });
   }

@@ -19,11 +19,29 @@ describe('uploads store', () => {
     });
     fakeClient({ artifacts: { upload } });
     const store = useUploadsStore();
-    const done = store.start({ org: 'o', orbit: 'b', collectionId: 'c', file: file(), metrics: { acc: 0.9 } });
+    const done = store.start({
+      org: 'o',
+      orbit: 'b',
+      collectionId: 'c',
+      file: file(),
+      metrics: { acc: 0.9 },
+    });
     const item = () => store.items[0]!;
-    report({ phase: 'hashing', loadedBytes: 500, totalBytes: 1000, bytesPerSecond: 0, etaSeconds: null });
+    report({
+      phase: 'hashing',
+      loadedBytes: 500,
+      totalBytes: 1000,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+    });
     expect(store.percent(item())).toBe(5);
-    report({ phase: 'uploading', loadedBytes: 500, totalBytes: 1000, bytesPerSecond: 100, etaSeconds: 5 });
+    report({
+      phase: 'uploading',
+      loadedBytes: 500,
+      totalBytes: 1000,
+      bytesPerSecond: 100,
+      etaSeconds: 5,
+    });
     expect(store.percent(item())).toBe(54);
     expect(item().etaSeconds).toBe(5);
     finish({ id: 'a1', name: 'model' });
@@ -36,7 +54,9 @@ describe('uploads store', () => {
   it('cancels through the AbortSignal and marks the upload cancelled', async () => {
     const upload = vi.fn(
       (_o: string, _b: string, _c: string, _f: File, opts: UploadOptions) =>
-        new Promise((_r, reject) => opts.signal!.addEventListener('abort', () => reject(new APIUserAbortError()))),
+        new Promise((_r, reject) =>
+          opts.signal!.addEventListener('abort', () => reject(new APIUserAbortError())),
+        ),
     );
     fakeClient({ artifacts: { upload } });
     const store = useUploadsStore();
@@ -48,10 +68,27 @@ describe('uploads store', () => {
 
   it('keeps the API message and request id of a failed upload', async () => {
     const { UnprocessableEntityError } = await import('@apogee/sdk');
-    fakeClient({ artifacts: { upload: vi.fn().mockRejectedValue(new UnprocessableEntityError(422, 'upload_verification_failed', 'sha256 mismatch', 'req-9')) } });
+    fakeClient({
+      artifacts: {
+        upload: vi
+          .fn()
+          .mockRejectedValue(
+            new UnprocessableEntityError(
+              422,
+              'upload_verification_failed',
+              'sha256 mismatch',
+              'req-9',
+            ),
+          ),
+      },
+    });
     const store = useUploadsStore();
     await store.start({ org: 'o', orbit: 'b', collectionId: 'c', file: file() });
-    expect(store.items[0]).toMatchObject({ state: 'failed', error: 'sha256 mismatch', requestId: 'req-9' });
+    expect(store.items[0]).toMatchObject({
+      state: 'failed',
+      error: 'sha256 mismatch',
+      requestId: 'req-9',
+    });
   });
 
   it('guesses the format from the file name', () => {

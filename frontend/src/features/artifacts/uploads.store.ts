@@ -95,7 +95,14 @@ export const useUploadsStore = defineStore('uploads', () => {
         }),
       );
       const u = item();
-      if (u) Object.assign(u, { state: 'done', artifact, phase: 'verifying', loadedBytes: u.totalBytes, etaSeconds: 0 });
+      if (u)
+        Object.assign(u, {
+          state: 'done',
+          artifact,
+          phase: 'verifying',
+          loadedBytes: u.totalBytes,
+          etaSeconds: 0,
+        });
       return artifact;
     } catch (e) {
       const u = item();

@@ -5,7 +5,10 @@ import { api } from '@/app/api';
 import { listPage, v1 } from '@/app/lists';
 import { onSignedOut } from '@/app/session-events';
 
-export type AuditFilters = Pick<AuditEventListParams, 'action' | 'actorId' | 'orbitId' | 'since' | 'until'>;
+export type AuditFilters = Pick<
+  AuditEventListParams,
+  'action' | 'actorId' | 'orbitId' | 'since' | 'until'
+>;
 
 /** One organization's audit log, filtered server-side and paged with "load more". */
 export const useAuditStore = defineStore('audit', () => {
@@ -18,8 +21,14 @@ export const useAuditStore = defineStore('audit', () => {
     const gen = ++generation;
     loading.value = true;
     try {
-      const query = { ...clean(filters), limit: 50, cursor: more ? (nextCursor.value ?? undefined) : undefined };
-      const page = await api((c) => listPage<AuditEvent>(c, v1('organizations', org, 'audit-events'), query));
+      const query = {
+        ...clean(filters),
+        limit: 50,
+        cursor: more ? (nextCursor.value ?? undefined) : undefined,
+      };
+      const page = await api((c) =>
+        listPage<AuditEvent>(c, v1('organizations', org, 'audit-events'), query),
+      );
       if (gen !== generation) return;
       items.value = more ? [...items.value, ...page.items] : page.items;
       nextCursor.value = page.nextCursor;

@@ -4,7 +4,13 @@ import { fakeClient } from '@/test/helpers';
 import { useOrganizationsStore } from '@/features/organizations/organizations.store';
 import { useAuthStore } from './auth.store';
 
-const user = { id: 'u1', email: 'ada@example.com', fullName: 'Ada', isPlatformAdmin: false, createdAt: '2026-01-01' };
+const user = {
+  id: 'u1',
+  email: 'ada@example.com',
+  fullName: 'Ada',
+  isPlatformAdmin: false,
+  createdAt: '2026-01-01',
+};
 const session = (expiresIn = 900) => ({ accessToken: 't', refreshToken: 'r', expiresIn, user });
 
 describe('auth store', () => {
@@ -28,7 +34,12 @@ describe('auth store', () => {
   });
 
   it('signs out and forgets the tenant data other stores cached', async () => {
-    fakeClient({ auth: { signin: vi.fn().mockResolvedValue(session()), signout: vi.fn().mockResolvedValue(undefined) } });
+    fakeClient({
+      auth: {
+        signin: vi.fn().mockResolvedValue(session()),
+        signout: vi.fn().mockResolvedValue(undefined),
+      },
+    });
     const auth = useAuthStore();
     const orgs = useOrganizationsStore();
     await auth.signIn({ email: user.email, password: 'secret123' });
@@ -41,7 +52,10 @@ describe('auth store', () => {
   it('treats a browser without a session as signed out', async () => {
     const { AuthenticationError } = await import('@apogee/sdk');
     const err = new AuthenticationError(401, 'unauthenticated', 'no session', '');
-    fakeClient({ users: { me: vi.fn().mockRejectedValue(err) }, post: vi.fn().mockRejectedValue(err) });
+    fakeClient({
+      users: { me: vi.fn().mockRejectedValue(err) },
+      post: vi.fn().mockRejectedValue(err),
+    });
     const auth = useAuthStore();
     await auth.init();
     expect(auth.status).toBe('signed-out');
@@ -51,6 +65,9 @@ describe('auth store', () => {
     const put = vi.fn().mockResolvedValue(undefined);
     fakeClient({ put });
     await useAuthStore().changePassword({ currentPassword: 'old-pass1', newPassword: 'new-pass1' });
-    expect(put).toHaveBeenCalledWith('/v1/users/me/password', { currentPassword: 'old-pass1', newPassword: 'new-pass1' });
+    expect(put).toHaveBeenCalledWith('/v1/users/me/password', {
+      currentPassword: 'old-pass1',
+      newPassword: 'new-pass1',
+    });
   });
 });

@@ -95,5 +95,17 @@ export const useAuthStore = defineStore('auth', () => {
     await api((c) => c.put<void>('/v1/users/me/password', params));
   }
 
-  return { user, status, expired, signedIn, displayName, init, signIn, signUp, signOut, updateProfile, changePassword };
+  return {
+    user,
+    status,
+    expired,
+    signedIn,
+    displayName,
+    init,
+    signIn,
+    signUp,
+    signOut,
+    updateProfile,
+    changePassword,
+  };
 });

@@ -15,7 +15,11 @@ export const useCollectionsStore = defineStore('collections', () => {
   const loading = ref(false);
   let generation = 0;
 
-  async function load(org: string, orbit: string, filters: { search?: string; type?: CollectionType | null } = {}): Promise<void> {
+  async function load(
+    org: string,
+    orbit: string,
+    filters: { search?: string; type?: CollectionType | null } = {},
+  ): Promise<void> {
     const gen = ++generation;
     const key = `${org}/${orbit}`;
     if (orbitKey.value !== key) items.value = [];
@@ -23,20 +27,31 @@ export const useCollectionsStore = defineStore('collections', () => {
     loading.value = true;
     try {
       const query = { search: filters.search || undefined, type: filters.type || undefined };
-      const list = await api((c) => listAll<CollectionView>(c, v1('organizations', org, 'orbits', orbit, 'collections'), query));
+      const list = await api((c) =>
+        listAll<CollectionView>(c, v1('organizations', org, 'orbits', orbit, 'collections'), query),
+      );
       if (gen === generation) items.value = list;
     } finally {
       if (gen === generation) loading.value = false;
     }
   }
 
-  async function create(org: string, orbit: string, params: CollectionCreateParams): Promise<CollectionView> {
+  async function create(
+    org: string,
+    orbit: string,
+    params: CollectionCreateParams,
+  ): Promise<CollectionView> {
     const col = await api((c) => c.collections.create(org, orbit, params));
     items.value = [col, ...items.value];
     return col;
   }
 
-  async function update(org: string, orbit: string, id: string, params: CollectionUpdateParams): Promise<void> {
+  async function update(
+    org: string,
+    orbit: string,
+    id: string,
+    params: CollectionUpdateParams,
+  ): Promise<void> {
     const col = await api((c) => c.collections.update(org, orbit, id, params));
     items.value = items.value.map((x) => (x.id === id ? { ...x, ...col } : x));
   }

@@ -61,18 +61,30 @@ export const useOrbitsStore = defineStore('orbits', () => {
   async function loadMembers(org: string, orbit: string): Promise<void> {
     membersLoading.value = true;
     try {
-      members.value = await api((c) => listAll<OrbitMember>(c, v1('organizations', org, 'orbits', orbit, 'members')));
+      members.value = await api((c) =>
+        listAll<OrbitMember>(c, v1('organizations', org, 'orbits', orbit, 'members')),
+      );
     } finally {
       membersLoading.value = false;
     }
   }
 
-  async function addMember(org: string, orbit: string, userId: string, role: OrbitRole): Promise<void> {
+  async function addMember(
+    org: string,
+    orbit: string,
+    userId: string,
+    role: OrbitRole,
+  ): Promise<void> {
     const m = await api((c) => c.orbits.members.add(org, orbit, { userId, role }));
     members.value = [...members.value, m];
   }
 
-  async function updateMember(org: string, orbit: string, memberId: string, role: OrbitRole): Promise<void> {
+  async function updateMember(
+    org: string,
+    orbit: string,
+    memberId: string,
+    role: OrbitRole,
+  ): Promise<void> {
     const m = await api((c) => c.orbits.members.update(org, orbit, memberId, { role }));
     members.value = members.value.map((x) => (x.id === memberId ? { ...x, ...m } : x));
   }

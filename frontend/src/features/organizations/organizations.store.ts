@@ -1,4 +1,9 @@
-import type { OrganizationCreateParams, OrganizationMember, OrganizationRole, OrganizationUpdateParams } from '@apogee/sdk';
+import type {
+  OrganizationCreateParams,
+  OrganizationMember,
+  OrganizationRole,
+  OrganizationUpdateParams,
+} from '@apogee/sdk';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api } from '@/app/api';
@@ -72,13 +77,19 @@ export const useOrganizationsStore = defineStore('organizations', () => {
   async function loadMembers(org: string): Promise<void> {
     membersLoading.value = true;
     try {
-      members.value = await api((c) => listAll<OrganizationMember>(c, v1('organizations', org, 'members')));
+      members.value = await api((c) =>
+        listAll<OrganizationMember>(c, v1('organizations', org, 'members')),
+      );
     } finally {
       membersLoading.value = false;
     }
   }
 
-  async function updateMember(org: string, memberId: string, role: OrganizationRole): Promise<void> {
+  async function updateMember(
+    org: string,
+    memberId: string,
+    role: OrganizationRole,
+  ): Promise<void> {
     const m = await api((c) => c.organizations.members.update(org, memberId, { role }));
     members.value = members.value.map((x) => (x.id === memberId ? { ...x, ...m } : x));
   }
@@ -91,14 +102,22 @@ export const useOrganizationsStore = defineStore('organizations', () => {
   async function loadInvitations(org: string): Promise<void> {
     invitationsLoading.value = true;
     try {
-      invitations.value = await api((c) => listAll<InvitationView>(c, v1('organizations', org, 'invitations')));
+      invitations.value = await api((c) =>
+        listAll<InvitationView>(c, v1('organizations', org, 'invitations')),
+      );
     } finally {
       invitationsLoading.value = false;
     }
   }
 
-  async function invite(org: string, email: string, role: 'admin' | 'member'): Promise<InvitationView> {
-    const inv: InvitationView = await api((c) => c.organizations.invitations.create(org, { email, role }));
+  async function invite(
+    org: string,
+    email: string,
+    role: 'admin' | 'member',
+  ): Promise<InvitationView> {
+    const inv: InvitationView = await api((c) =>
+      c.organizations.invitations.create(org, { email, role }),
+    );
     invitations.value = [inv, ...invitations.value.filter((i) => i.id !== inv.id)];
     return inv;
   }

@@ -15,7 +15,9 @@ export const useSecretsStore = defineStore('secrets', () => {
     loading.value = true;
     revealed.value = {};
     try {
-      items.value = await api((c) => listAll<Secret>(c, v1('organizations', org, 'orbits', orbit, 'secrets')));
+      items.value = await api((c) =>
+        listAll<Secret>(c, v1('organizations', org, 'orbits', orbit, 'secrets')),
+      );
     } finally {
       loading.value = false;
     }

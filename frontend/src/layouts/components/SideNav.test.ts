@@ -4,17 +4,47 @@ import { mountWithApp } from '@/test/helpers';
 import type { OrbitView } from '@/app/types';
 import SideNav from './SideNav.vue';
 
-const orbit = { id: 'b1', organizationId: 'o1', name: 'vision', permissions: {} } as unknown as OrbitView;
+const orbit = {
+  id: 'b1',
+  organizationId: 'o1',
+  name: 'vision',
+  permissions: {},
+} as unknown as OrbitView;
 
-async function render(orbitPermissions: Record<string, string[]>, orgPermissions: Record<string, string[]>) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', name: 'any', component: { template: '<div />' } }] });
+async function render(
+  orbitPermissions: Record<string, string[]>,
+  orgPermissions: Record<string, string[]>,
+) {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:p(.*)*', name: 'any', component: { template: '<div />' } }],
+  });
   // Resolve every named route the nav links to.
-  for (const name of ['artifacts', 'collections', 'secrets', 'orbit-members', 'orbits', 'org-members', 'org-settings', 'api-keys', 'audit', 'account', 'my-invitations']) {
+  for (const name of [
+    'artifacts',
+    'collections',
+    'secrets',
+    'orbit-members',
+    'orbits',
+    'org-members',
+    'org-settings',
+    'api-keys',
+    'audit',
+    'account',
+    'my-invitations',
+  ]) {
     router.addRoute({ path: `/${name}/:org?/:orbit?`, name, component: { template: '<div />' } });
   }
   await router.push('/');
   return mountWithApp(SideNav, {
-    props: { orgId: 'o1', orbitId: 'b1', orbits: [orbit], orbitPermissions, orgPermissions, invitationsCount: 2 },
+    props: {
+      orgId: 'o1',
+      orbitId: 'b1',
+      orbits: [orbit],
+      orbitPermissions,
+      orgPermissions,
+      invitationsCount: 2,
+    },
     global: { plugins: [router], stubs: { RouterLink: false } },
   });
 }
@@ -29,7 +59,10 @@ describe('SideNav', () => {
   });
 
   it('shows the audit log and secrets to those allowed, and the invitations count', async () => {
-    const w = await render({ artifact: ['list'], orbit_secret: ['list'] }, { audit_event: ['list'], orbit: ['list'] });
+    const w = await render(
+      { artifact: ['list'], orbit_secret: ['list'] },
+      { audit_event: ['list'], orbit: ['list'] },
+    );
     expect(w.find('[data-testid="nav-secrets"]').exists()).toBe(true);
     expect(w.find('[data-testid="nav-audit"]').exists()).toBe(true);
     expect(w.find('.nav-badge').text()).toBe('2');

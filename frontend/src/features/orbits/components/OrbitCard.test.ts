@@ -3,7 +3,18 @@ import { mountWithApp } from '@/test/helpers';
 import type { OrbitView } from '@/app/types';
 import OrbitCard from './OrbitCard.vue';
 
-const orbit = { id: 'b1', organizationId: 'o1', name: 'vision', description: '', role: 'member', permissions: {}, collectionsCount: 2, artifactsCount: 7, membersCount: 3, createdAt: '2026-01-01' } as unknown as OrbitView;
+const orbit = {
+  id: 'b1',
+  organizationId: 'o1',
+  name: 'vision',
+  description: '',
+  role: 'member',
+  permissions: {},
+  collectionsCount: 2,
+  artifactsCount: 7,
+  membersCount: 3,
+  createdAt: '2026-01-01',
+} as unknown as OrbitView;
 
 describe('OrbitCard', () => {
   it('shows the counts', () => {
