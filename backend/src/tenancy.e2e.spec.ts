@@ -140,6 +140,14 @@ describe('tenancy', () => {
 
 /** Tenant routes whose tenancy is proven in their feature's own spec (named there). */
 const TENANT_ROUTES_TESTED_ELSEWHERE = new Set<string>([
+  // models: backend/src/models/models.e2e.spec.ts ('shows another organization nothing, on the OpenAI routes and the dashboard routes')
+  'GET /v1/organizations/{org}/orbits/{orbit}/models',
+  'POST /v1/organizations/{org}/orbits/{orbit}/models',
+  'GET /v1/organizations/{org}/orbits/{orbit}/models/{id}',
+  'PATCH /v1/organizations/{org}/orbits/{orbit}/models/{id}',
+  'DELETE /v1/organizations/{org}/orbits/{orbit}/models/{id}',
+  'POST /v1/organizations/{org}/orbits/{orbit}/models/{id}',
+  'GET /v1/organizations/{org}/model-usage',
   // collections, artifacts, orbit secrets: backend/src/artifacts/registry-access.e2e.spec.ts
   'POST /v1/organizations/{org}/orbits/{orbit}/collections',
   'GET /v1/organizations/{org}/orbits/{orbit}/collections',
