@@ -331,7 +331,7 @@ export class SatelliteAgent {
     await this.reportPhase(deploymentId, { phase: 'started', runtime: runtime.kind });
     ctx.progress('waiting for /healthz');
     try {
-      await waitForHealthy(runtime, deploymentId, { timeoutMs: this.config.healthTimeoutMs, signal: ctx.signal, logLines: this.config.logTailLines });
+      await waitForHealthy(runtime, deploymentId, { timeoutMs: this.config.healthTimeoutMs, intervalMs: 50, signal: ctx.signal, logLines: this.config.logTailLines });
     } catch (e) {
       // Nothing half-started stays behind: the next attempt (or nobody) starts it again.
       this.targets.delete(deploymentId);
