@@ -11,6 +11,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { createLogger, httpLogger, Metrics, requestId } from './common/observability.js';
 import { createValidationPipe } from './common/validation.js';
+import { STREAMED_BODY_PATH } from './deployments/inference-proxy.service.js';
 import { PinoNestLogger } from './common/nest-logger.js';
 
 export interface CreatedApp {
@@ -37,7 +38,9 @@ export async function createApp(config: AppConfig, opts: { logger?: Logger } = {
   app.use(securityHeaders);
   app.use(cookieParser());
   // JSON bodies only where routes expect them; large uploads stream through dedicated routes.
-  app.use(express.json({ limit: '1mb' }));
+  const json = express.json({ limit: '1mb' }) as unknown as express.RequestHandler;
+  // Inference bodies stream through to the model untouched (deployments/inference-proxy.service.ts).
+  app.use((req: Request, res: Response, next: NextFunction) => (STREAMED_BODY_PATH.test(req.path) ? next() : json(req, res, next)));
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'] });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

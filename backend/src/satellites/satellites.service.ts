@@ -1,9 +1,11 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { RequestContext, SatellitePrincipal } from '../common/auth/principal.js';
+import { systemContext, type RequestContext, type SatellitePrincipal } from '../common/auth/principal.js';
 import { TokenResolvers } from '../common/auth/token-resolvers.js';
 import { deriveKey, generateToken, hashToken } from '../common/crypto.js';
 import { Conflict, NotFound, isUniqueViolation } from '../common/errors.js';
@@ -20,6 +22,9 @@ import type {
 } from './dto/satellite.dto.js';
 
 export const SATELLITE_KEY_PREFIX = 'sat_';
+/** File in the data dir holding the key of the local satellite that `npm start` runs. */
+export const LOCAL_SATELLITE_KEY_FILE = 'local-satellite.key';
+export const LOCAL_SATELLITE_NAME = 'local';
 /** A satellite heard from within this long is `active`, ms. */
 export const ACTIVE_WITHIN_MS = 30_000;
 /** …within this long `stale`; older (or never) `offline`, ms. */
@@ -106,6 +111,44 @@ export class SatellitesService implements OnModuleInit {
       await this.db.query('UPDATE satellites SET last_heartbeat_at = now() WHERE id = $1', [s.id]);
     }
     return { kind: 'satellite', satelliteId: s.id, organizationId: s.organization_id, orbitId: s.orbit_id };
+  }
+
+  /**
+   * Makes sure `{dataDir}/local-satellite.key` holds a working key of the satellite `local` in the
+   * default orbit of the bootstrap admin's Default organization (created, or its key regenerated
+   * when the file is missing or stale). Does nothing before the admin exists.
+   */
+  async ensureLocal(dataDir: string, adminEmail: string): Promise<void> {
+    const file = path.join(dataDir, LOCAL_SATELLITE_KEY_FILE);
+    const current = await fs.readFile(file, 'utf8').then((k) => k.trim(), () => null);
+    if (current) {
+      const rows: unknown[] = await this.db.query('SELECT 1 FROM satellites WHERE key_hash = $1', [hashToken(current, this.key)]);
+      if (rows.length) return;
+    }
+    const orbits: { organization_id: string; id: string }[] = await this.db.query(
+      `SELECT ob.organization_id, ob.id FROM orbits ob
+         JOIN organizations o ON o.id = ob.organization_id
+         JOIN organization_members om ON om.organization_id = o.id AND om.role = 'owner'
+         JOIN users u ON u.id = om.user_id
+        WHERE lower(u.email) = lower($1) AND o.name = 'Default' AND ob.name = 'default'
+        ORDER BY o.created_at LIMIT 1`,
+      [adminEmail],
+    );
+    const orbit = orbits[0];
+    if (!orbit) return;
+    const ctx = systemContext('bootstrap');
+    const key = await this.db.transaction(async (m) => {
+      const existing: { id: string }[] = await m.query('SELECT id FROM satellites WHERE orbit_id = $1 AND name = $2', [orbit.id, LOCAL_SATELLITE_NAME]);
+      if (!existing[0]) return (await this.insert(ctx, m, orbit.organization_id, orbit.id, { name: LOCAL_SATELLITE_NAME, description: 'The satellite npm start runs on this machine' })).key;
+      const k = generateToken(SATELLITE_KEY_PREFIX);
+      await m.query('UPDATE satellites SET key_hash = $2, key_prefix = $3, updated_at = now() WHERE id = $1', [existing[0].id, hashToken(k, this.key), k.slice(0, 8)]);
+      await this.audit.record(ctx, { action: 'satellite.key_regenerate', resourceType: 'satellite', resourceId: existing[0].id, organizationId: orbit.organization_id, orbitId: orbit.id }, m);
+      return k;
+    });
+    await fs.mkdir(dataDir, { recursive: true });
+    const tmp = `${file}.tmp`;
+    await fs.writeFile(tmp, `${key}\n`, { mode: 0o600 });
+    await fs.rename(tmp, file);
   }
 
   async create(ctx: RequestContext, orgId: string, orbitId: string, dto: SatelliteCreateDto): Promise<SatelliteCreatedDto> {
