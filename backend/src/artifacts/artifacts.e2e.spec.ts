@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../testing/harness.js';
 import { http, signupUser, type Http } from '../testing/http.js';
 import { put, putOk, registry, sha256 } from './registry-fixtures.js';
 import { ArtifactsService } from './artifacts.service.js';
+import { tinyGguf, tinyOnnx } from '../manifest/tiny-models.testing.js';
 
 const MIB = 1024 * 1024;
 let t: TestApp;
@@ -175,6 +176,36 @@ describe('artifact upload, verification and download', () => {
     expect(((await r.json()) as { code: string }).code).toBe('signed_url_invalid');
     // A GET grant does not allow a PUT.
     expect((await put(d.body.url, randomBytes(100))).status).toBe(403);
+  });
+});
+
+describe('manifests on completion', () => {
+  it('reads an uploaded ONNX model’s inputs, outputs and opset into the manifest', async () => {
+    const col = await reg.collection();
+    const a = await reg.upload(col.id, tinyOnnx(1024), { fileName: 'clf.onnx', manifest: { task: 'classification' } });
+    expect(a.format).toBe('onnx');
+    expect(a.manifest).toMatchObject({
+      task: 'classification',
+      format: 'onnx',
+      opset: 17,
+      producerName: 'apogee-test',
+      inputs: [{ name: 'input_ids', elemType: 'int64', shape: ['batch', 128] }, { name: 'mask', elemType: 'bool', shape: ['batch', 'seq'] }],
+      outputs: [{ name: 'logits', elemType: 'float32', shape: ['batch', 2] }],
+    });
+  });
+
+  it('detects a GGUF file by its header and reads its metadata', async () => {
+    const col = await reg.collection();
+    const a = await reg.upload(col.id, tinyGguf(4096), { fileName: 'weights.bin' });
+    expect(a.format).toBe('gguf');
+    expect(a.manifest).toMatchObject({ architecture: 'llama', name: 'tiny-llama', quantization: 'Q4_K_M', contextLength: 4096, parameterCount: 192 });
+  });
+
+  it('keeps the upload valid when a declared ONNX file cannot be parsed', async () => {
+    const col = await reg.collection();
+    const a = await reg.upload(col.id, Buffer.from([0x08, 0xff]), { fileName: 'broken.onnx' });
+    expect(a.status).toBe('uploaded');
+    expect(a.manifest.headerError).toEqual(expect.any(String));
   });
 });
 
