@@ -22,6 +22,7 @@ import { Secrets } from './resources/secrets.js';
 import { Tracks } from './resources/tracks.js';
 import { Users } from './resources/users.js';
 import { Webhooks } from './resources/webhooks.js';
+import { Models } from './resources/models.js';
 import { VERSION } from './version.js';
 
 /** The API a client talks to when neither `baseURL` nor `APOGEE_BASE_URL` says otherwise. */
@@ -109,6 +110,8 @@ export class Apogee {
   readonly tracks: Tracks;
   /** Orbit webhooks, their deliveries and the organization's webhook settings. */
   readonly webhooks: Webhooks;
+  /** Models of an orbit (base models loaded by satellites, fine-tuned adapters), activation, gateway usage. */
+  readonly models: Models;
   /** Satellites of an orbit (hosts that run deployments). */
   readonly satellites: Satellites;
   /** Deployments of an orbit: create, wait, predict, logs. */
@@ -151,6 +154,7 @@ export class Apogee {
     this.auditEvents = new AuditEvents(this);
     this.tracks = new Tracks(this);
     this.webhooks = new Webhooks(this);
+    this.models = new Models(this);
     this.satellites = new Satellites(this);
     this.deployments = new Deployments(this);
   }

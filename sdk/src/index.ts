@@ -64,6 +64,7 @@ export { Secrets } from './resources/secrets.js';
 export { AuditEvents } from './resources/audit-events.js';
 export * from './resources/tracks.js';
 export * from './resources/webhooks.js';
+export * from './resources/models.js';
 export type * from './types.js';
 export { VERSION } from './version.js';
 export * from './resources/satellites.js';

@@ -26,6 +26,7 @@ interface ClientModule {
 let t: TestApp;
 let u: Awaited<ReturnType<typeof signupUser>>;
 let key: Http;
+let keyToken: string;
 let hf: HubServer;
 let ollama: HubServer;
 let repos: HfServerOptions['repos'];
@@ -83,7 +84,8 @@ beforeAll(async () => {
   tasks.backoffBaseMs = 50;
   tasks.backoffMaxMs = 200;
   u = await signupUser(t.baseURL, 'modeler@example.com');
-  key = http(t.baseURL, (await u.client.post('/v1/users/me/api-keys', { name: 'models', orbitId: u.orbit.id })).body.key);
+  keyToken = (await u.client.post('/v1/users/me/api-keys', { name: 'models', orbitId: u.orbit.id })).body.key;
+  key = http(t.baseURL, keyToken);
   const sat = await pairedSatellite(u.client, t.baseURL, u.org.id, u.orbit.id, { name: 'loader', capabilities: { taskTypes: ['load_model'] } });
   await startLoader(sat.key, path.join(tmp, 'work-a'));
 }, 120_000);
@@ -268,6 +270,44 @@ describe('fine-tuned models', () => {
     const act = await key.post(`/v1/models/${id}:activate`);
     expect(act.status).toBe(409);
     expect(act.body.error.code).toBe('adapter_not_supported');
+  });
+});
+
+describe('SDK and CLI', () => {
+  it('drives models through client.models and `apogee models`', async () => {
+    const SDK = path.join(SATELLITE_DIR, '..', 'sdk', 'src');
+    const sdk = (await import(/* @vite-ignore */ path.join(SDK, 'index.ts'))) as { Apogee: new (o: { apiKey: string; baseURL: string }) => any };
+    const cli = (await import(/* @vite-ignore */ path.join(SDK, 'cli', 'main.ts'))) as { main(argv: string[], io: unknown): Promise<number> };
+    const c = new sdk.Apogee({ apiKey: keyToken, baseURL: t.baseURL });
+    const m = await c.models.get(u.org.id, u.orbit.id, 'acme/tiny');
+    expect(m).toMatchObject({ id: 'acme/tiny', loadingStatus: 'SUCCEEDED' });
+    const ids: string[] = [];
+    for await (const x of c.models.iterate(u.org.id, u.orbit.id, { limit: 1 })) ids.push(x.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['acme/tiny', 'acme/big', 'tiny:latest']));
+    const home = fs.mkdtempSync(path.join(tmp, 'home-'));
+    const run = async (...argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await cli.main(['--api-key', keyToken, '--base-url', t.baseURL, ...argv, '--org', u.org.id, '--orbit', u.orbit.id], {
+        stdout: { write: (x: string) => ((out += x), true), isTTY: false },
+        stderr: { write: (x: string) => ((err += x), true), isTTY: false },
+        home,
+      });
+      return { code, out, err };
+    };
+    const artifact = m.files.find((f: { path: string }) => f.path === 'model.gguf').artifactId;
+    const created = await run('models', 'create', 'cli/tiny', '--source', 'artifact', '--location', artifact);
+    expect(created.code, created.err).toBe(0);
+    expect(created.out).toContain('Model cli/tiny: SUCCEEDED (gguf)');
+    const ls = await run('models', 'ls');
+    expect(ls.out).toMatch(/cli\/tiny\s+SUCCEEDED\s+gguf\s+inactive/);
+    const act = await run('models', 'activate', 'ft:acme/tiny:support-v1');
+    expect(act.code).not.toBe(0);
+    expect(act.err).toContain('adapter_not_supported');
+    const rm = await run('models', 'rm', 'cli/tiny');
+    expect(rm.code, rm.err).toBe(0);
+    expect((await model('cli/tiny')).status).toBe(404);
   });
 });
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Option } from 'commander';
 import { Apogee } from '../client.js';
+import type { Model, ModelSource } from '../resources/models.js';
 import type { Track } from '../resources/tracks.js';
 import { readEnv } from '../core/env.js';
 import { APIConnectionError, APIError, NotFoundError } from '../core/errors.js';
@@ -309,6 +310,79 @@ function buildProgram(io: CliIO): Command {
       const held = t.aliases.find((a) => a.name === alias)?.version ?? null;
       const moved = await client.tracks.moveAlias(org.id, orbit.id, t.id, alias, { version: toInt(version.replace(/^v/, '')), expectedVersion: held, reason: o.reason });
       ctx.print(moved, () => `${t.name}@${alias}: ${held === null ? 'none' : `v${held}`} → v${moved.version}\n`);
+    });
+
+  const models = program.command('models').description('models of an orbit: load, activate, deactivate, delete');
+  models
+    .command('ls')
+    .description('list the models of an orbit (with --all: loading and failed ones too)')
+    .option('--all', 'include models still loading and failed ones')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (o: { all?: boolean; org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      const items: Model[] = [];
+      for await (const m of client.models.iterate(org.id, orbit.id, { includeLoading: o.all })) items.push(m);
+      ctx.print(items, () =>
+        table(['ID', 'STATUS', 'FORMATS', 'ACTIVE', 'SOURCE', 'MESSAGE'], items.map((m) => [m.id, m.loadingStatus, m.formats.join(','), m.activationStatus, m.source, m.loadingFailureReason ?? m.loadingStatusMessage ?? ''])),
+      );
+    });
+  models
+    .command('create <id>')
+    .description('load a base model: hugging_face org/repo[/file.gguf], ollama name:tag, artifact <artifact-id>; waits for the load unless --no-wait')
+    .requiredOption('--source <source>', 'hugging_face, ollama, object_store or artifact')
+    .option('--location <location>', 'where to load from when it differs from the id (artifact id, s3://…)')
+    .option('--revision <rev>', 'Hugging Face revision')
+    .option('--token-secret <name>', 'orbit secret holding the Hugging Face token')
+    .option('--split-gguf', 'one base model per GGUF file of the repository')
+    .option('--on-demand', 'activate on the first gateway request')
+    .option('--no-wait', 'return once the load is requested')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (id: string, o: { source: ModelSource; location?: string; revision?: string; tokenSecret?: string; splitGguf?: boolean; onDemand?: boolean; wait: boolean; org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      let m = await client.models.create(org.id, orbit.id, {
+        id,
+        source: o.source,
+        location: o.location,
+        revision: o.revision,
+        tokenSecret: o.tokenSecret,
+        splitGguf: o.splitGguf,
+        ...(o.onDemand ? { config: { onDemand: true } } : {}),
+      });
+      if (o.wait && m.loadingStatus !== 'SUCCEEDED') {
+        m = await client.models.waitUntilLoaded(org.id, orbit.id, id);
+      }
+      ctx.print(m, () => `Model ${m.id}: ${m.loadingStatus}${m.formats.length ? ` (${m.formats.join(', ')})` : ''}\n`);
+    });
+  for (const [name, verb] of [
+    ['activate', 'activated'],
+    ['deactivate', 'deactivated'],
+  ] as const) {
+    models
+      .command(`${name} <id>`)
+      .description(name === 'activate' ? 'deploy a loaded model on a satellite that serves its format' : 'stop the deployments of a model')
+      .option('--org <org>', 'organization id or name')
+      .option('--orbit <orbit>', 'orbit id or name')
+      .action(async (id: string, o: { org?: string; orbit?: string }) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const m = name === 'activate' ? await client.models.activate(org.id, orbit.id, id) : await client.models.deactivate(org.id, orbit.id, id);
+        ctx.print(m, () => `Model ${m.id} ${verb}${m.deploymentIds.length ? ` (deployments ${m.deploymentIds.join(', ')})` : ''}\n`);
+      });
+  }
+  models
+    .command('rm <id>')
+    .description('delete a model and the files it stored (refused while it is active)')
+    .option('--org <org>', 'organization id or name')
+    .option('--orbit <orbit>', 'orbit id or name')
+    .action(async (id: string, o: { org?: string; orbit?: string }) => {
+      const client = await ctx.client();
+      const { org, orbit } = await ctx.orbit(client, o);
+      const r = await client.models.delete(org.id, orbit.id, id);
+      ctx.print(r, () => `Deleted model ${r.id}\n`);
     });
 
   program
