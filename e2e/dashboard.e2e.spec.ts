@@ -25,7 +25,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
   let app: RunningApp;
   let admin: { context: BrowserContext; close(): Promise<void> };
   let page: Page;
-  const state: { org?: string; orbit?: string; artifactB?: string } = {};
+  const state: { org?: string; orbit?: string; artifactB?: string; inviteLink?: string } = {};
 
   async function shot(name: string, p: Page = page): Promise<void> {
     await p.waitForTimeout(150);
@@ -255,9 +255,13 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
     await page.getByTestId('nav-org-members').click();
     await settle();
     await page.getByTestId('invite-open').click();
-    await page.locator('#inv-email').fill('eve@other.test');
+    await page.locator('#inv-email').fill('mallory@other.test');
     await page.getByRole('button', { name: 'Create invitation' }).click();
-    await page.getByTestId('invite-created').getByTestId('copy-value').waitFor();
+    state.inviteLink = await page
+      .getByTestId('invite-created')
+      .getByTestId('copy-value')
+      .inputValue();
+    expect(state.inviteLink).toMatch(/\/invitations\/[0-9a-f-]+$/);
     await shot('14-invite-link');
     await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
@@ -344,6 +348,16 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
         `/v1/organizations/${state.org}/orbits/${state.orbit}/artifacts`,
       );
       expect(status).toBe(404);
+
+      // Once invited and accepted, the organization appears (but no orbit she was not added to).
+      await p.goto(new URL(state.inviteLink!).pathname);
+      await p.getByTestId('my-invitation').waitFor();
+      await shot('25-invitation', p);
+      await p.getByRole('button', { name: 'Accept' }).click();
+      await p.waitForURL(new RegExp(`/orgs/${state.org}/orbits$`));
+      await settle(p);
+      expect(await p.getByTestId('nav-orbit-vision').count()).toBe(0);
+      await shot('26-invited-member-orbits', p);
     } catch (e) {
       const p = eve.context.pages()[0];
       if (p) await shot('FAIL-other-user', p).catch(() => undefined);

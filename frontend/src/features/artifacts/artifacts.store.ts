@@ -11,6 +11,7 @@ export const ARTIFACT_TYPES: ArtifactType[] = ['model', 'dataset', 'experiment']
 export interface ArtifactQuery {
   collectionId?: string | null;
   type?: ArtifactType | null;
+  format?: string | null;
   tags?: string[];
   search?: string;
   /** `created_at`, `name`, `size`, or `metrics.<key>`. */
@@ -52,6 +53,7 @@ export const useArtifactsStore = defineStore('artifacts', () => {
         cursor: more ? (nextCursor.value ?? undefined) : undefined,
         collectionId: q.collectionId || undefined,
         type: q.type || undefined,
+        format: (q.format || undefined) as ArtifactListParams['format'],
         search: q.search || undefined,
         sort: (q.sort || undefined) as ArtifactListParams['sort'],
         order: q.sort ? (q.order ?? 'desc') : undefined,
