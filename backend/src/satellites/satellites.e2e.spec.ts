@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../artifacts/registry-fixtures.js';
 import { SATELLITE_DIR } from '../deployments/agent-harness.testing.js';
+import { DeploymentsService } from '../deployments/deployments.service.js';
 import { startTestApp, type TestApp } from '../testing/harness.js';
 import { http, signupUser, type Http } from '../testing/http.js';
 import { database, pairedSatellite } from './satellite-fixtures.js';
@@ -120,6 +121,12 @@ describe('satellites', () => {
       expect([400, 404, 409], `${p} ${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`).toContain(r.status);
       expect(Object.keys(r.body)).toEqual(expect.arrayContaining(['code', 'message', 'requestId']));
     }
+    // Pairing with bad capabilities is refused too.
+    for (const caps of [{}, { runtimes: ['vm'] }, { maxConcurrency: 0 }, { gpus: [{ model: 'x' }] }]) {
+      const r = await satA.sat.post('/satellites/v1/pair', { baseUrl: 'http://127.0.0.1:1', version: 't', capabilities: { ...(Object.keys(caps).length ? { runtimes: ['process'], gpus: [], cpus: 1, memoryMb: 1, formats: ['onnx'], taskTypes: ['deploy'], maxConcurrency: 1 } : {}), ...caps } });
+      expect(r.status, JSON.stringify(caps)).toBe(400);
+    }
+    expect((await satA.sat.post('/satellites/v1/pair', { baseUrl: 'not a url', version: 't', capabilities: {} })).status).toBe(400);
     // An unpaired satellite, or one that cannot serve the format, is refused.
     const unpaired = await owner.client.post(`${ob}/satellites`, { name: 'unpaired' });
     expect((await owner.client.post(`${ob}/deployments`, { artifactId, name: 'x', satelliteId: unpaired.body.id })).body.code).toBe('satellite_not_paired');
@@ -158,6 +165,25 @@ describe('satellite keys', () => {
     expect(JSON.stringify(d.body)).not.toContain('hf-secret-value');
     const placed = await satA.sat.get('/satellites/v1/deployments');
     expect(placed.body).toContainEqual({ id: deploymentId, status: 'pending', wanted: true });
+  });
+
+  it('marks an active deployment not_responding from heartbeats, and active again when healthy', async () => {
+    const db = database(t);
+    await db.query(`UPDATE deployments SET status = 'active', inference_url = 'http://127.0.0.1:1/deployments/x' WHERE id = $1`, [deploymentId]);
+    const sick = await satA.sat.post('/satellites/v1/heartbeat', { deployments: [{ id: deploymentId, healthy: false, state: 'exited', error: 'process exited', logs: ['loading', 'segfault'] }] });
+    expect(sick.status).toBe(200);
+    let d = (await owner.client.get(`${ob}/deployments/${deploymentId}`)).body;
+    expect(d).toMatchObject({ status: 'not_responding', health: { healthy: false, state: 'exited' } });
+    expect(d.statusReason).toContain('segfault');
+    expect((await owner.client.get(`${ob}/deployments/${deploymentId}/logs`)).body.lines).toEqual(['loading', 'segfault']);
+    await satA.sat.post('/satellites/v1/heartbeat', { deployments: [{ id: deploymentId, healthy: true, state: 'running' }] });
+    d = (await owner.client.get(`${ob}/deployments/${deploymentId}`)).body;
+    expect(d).toMatchObject({ status: 'active', statusReason: null, health: { healthy: true } });
+    // A satellite that goes quiet: the API marks its active deployments not_responding.
+    await db.query(`UPDATE deployments SET last_health_at = now() - interval '10 minutes' WHERE id = $1`, [deploymentId]);
+    expect(await t.app.get(DeploymentsService).markStale()).toBeGreaterThanOrEqual(1);
+    expect((await owner.client.get(`${ob}/deployments/${deploymentId}`)).body.status).toBe('not_responding');
+    await db.query(`UPDATE deployments SET status = 'pending', inference_url = NULL, health = NULL, logs = '[]', status_reason = NULL WHERE id = $1`, [deploymentId]);
   });
 
   it('reach nothing of another satellite, orbit or organization', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { database, enqueueTasks, pairedSatellite } from '../satellites/satellite-fixtures.js';
-import { startTestApp, type TestApp } from '../testing/harness.js';
+import { TEST_DATABASE_URL, startTestApp, type TestApp } from '../testing/harness.js';
 import { signupUser } from '../testing/http.js';
 import { TasksService } from './tasks.service.js';
 
@@ -124,6 +124,22 @@ describe('task queue', () => {
     expect((await foreign.sat.get(`/satellites/v1/tasks/${id}`)).status).toBe(404);
     expect((await holder.sat.post(`/satellites/v1/tasks/${id}/complete`, {})).status).toBe(200);
   });
+
+  it.runIf(TEST_DATABASE_URL)('wakes a claim waiting on one API instance when another queues the task (LISTEN/NOTIFY)', async () => {
+    const other = await startTestApp({}, { dataDir: t.config.dataDir, databaseUrl: t.config.databaseUrl, secretKey: t.config.secretKey.toString('hex') });
+    try {
+      const { sat } = await pairedSatellite(u.client, t.baseURL, org, orbit);
+      const claim = sat.post('/satellites/v1/tasks/claim', { waitMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const queuedAt = Date.now();
+      const [id] = await enqueueTasks(other, [task()]);
+      const res = await claim;
+      expect(res.body.task?.id).toBe(id);
+      expect(Date.now() - queuedAt).toBeLessThan(1_000);
+    } finally {
+      await other.close({ keepData: true });
+    }
+  }, 30_000);
 
   it('rejects bad claim input and user tokens on satellite routes', async () => {
     const { sat } = await pairedSatellite(u.client, t.baseURL, org, orbit);
