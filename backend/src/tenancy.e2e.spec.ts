@@ -148,6 +148,14 @@ const TENANT_ROUTES_TESTED_ELSEWHERE = new Set<string>([
   'DELETE /v1/organizations/{org}/orbits/{orbit}/models/{id}',
   'POST /v1/organizations/{org}/orbits/{orbit}/models/{id}',
   'GET /v1/organizations/{org}/model-usage',
+  // storage backends: backend/src/storage/storage-backends.e2e.spec.ts ('denies every storage-backend route…')
+  'GET /v1/organizations/{org}/storage-backends',
+  'POST /v1/organizations/{org}/storage-backends',
+  'POST /v1/organizations/{org}/storage-backends/test',
+  'GET /v1/organizations/{org}/storage-backends/{id}',
+  'PATCH /v1/organizations/{org}/storage-backends/{id}',
+  'DELETE /v1/organizations/{org}/storage-backends/{id}',
+  'POST /v1/organizations/{org}/storage-backends/{id}/test',
   // satellites, deployments, inference proxy: backend/src/satellites/satellites.e2e.spec.ts (tenancy describe)
   'GET /v1/organizations/{org}/orbits/{orbit}/satellites',
   'POST /v1/organizations/{org}/orbits/{orbit}/satellites',

@@ -10,7 +10,7 @@
 #   APOGEE_S3_ENDPOINT=http://127.0.0.1:7480 APOGEE_S3_ACCESS_KEY=… APOGEE_S3_SECRET_KEY=… APOGEE_S3_REGION=us-east-1
 #
 # Settings (env): APOGEE_S3_DIR (state, default /tmp/apogee-s3), APOGEE_S3_PORT (7480),
-# APOGEE_S3_MON_PORT (13300), APOGEE_S3_MEMORY_BYTES (memstore size, default 8 GiB: the data
+# APOGEE_S3_MON_PORT (13300), APOGEE_S3_MEMORY_BYTES (memstore size, default 4 GiB: the data
 # lives in RAM and is gone after stop), APOGEE_S3_WAIT_SECONDS (60).
 #
 # Why radosgw: it checks signatures and presigned-URL expiry like AWS does, multipart is real, it
@@ -21,7 +21,7 @@ set -euo pipefail
 dir="${APOGEE_S3_DIR:-/tmp/apogee-s3}"
 port="${APOGEE_S3_PORT:-7480}"
 mon_port="${APOGEE_S3_MON_PORT:-13300}"
-mem_bytes="${APOGEE_S3_MEMORY_BYTES:-8589934592}"
+mem_bytes="${APOGEE_S3_MEMORY_BYTES:-4294967296}"
 wait_seconds="${APOGEE_S3_WAIT_SECONDS:-60}"
 access_key="apogee-test-access"
 secret_key="apogee-test-secret-0123456789abcdef"

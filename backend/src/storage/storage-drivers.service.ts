@@ -7,6 +7,7 @@ import { NotFound } from '../common/errors.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { LocalDriver, LocalUrlSigner } from './local.driver.js';
+import { RemoteDriversService } from './remote-drivers.service.js';
 import type { StorageKind } from './storage-backend.entity.js';
 import type { StorageDriver } from './storage-driver.js';
 import { StorageKindUnsupported } from './storage-errors.js';
@@ -20,6 +21,7 @@ export class StorageDriversService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly remote: RemoteDriversService,
   ) {
     this.signer = new LocalUrlSigner(deriveKey(config.secretKey, 'local-storage'));
   }
@@ -34,7 +36,7 @@ export class StorageDriversService {
         return this.local(row.id);
       case 's3':
       case 'azure':
-        throw new StorageKindUnsupported(row.kind);
+        return this.remote.driver(row.id);
       default:
         throw new StorageKindUnsupported(String(row.kind));
     }
