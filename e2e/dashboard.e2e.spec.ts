@@ -281,7 +281,18 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
       .toBe(true);
     await page.getByTestId('nav-account').click();
     await settle();
+    await page.locator('#pw-current').fill(app.adminPassword);
+    await page.locator('#pw-new').fill('changed-pass-2');
+    await page.locator('#pw-confirm').fill('changed-pass-2');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed').waitFor();
     await shot('17-account');
+    const old = await fetch(`${app.baseURL}/v1/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: app.adminEmail, password: app.adminPassword }),
+    });
+    expect(old.ok).toBe(false);
   });
 
   it('keeps the session alive past the access token lifetime', async () => {

@@ -61,13 +61,19 @@ describe('auth store', () => {
     expect(auth.status).toBe('signed-out');
   });
 
-  it('changes the password with PUT /v1/users/me/password', async () => {
-    const put = vi.fn().mockResolvedValue(undefined);
-    fakeClient({ put });
+  it('changes the password through the SDK and signs in again (the API revoked every session)', async () => {
+    const changePassword = vi.fn().mockResolvedValue(undefined);
+    const signin = vi.fn().mockResolvedValue(session());
+    fakeClient({ users: { changePassword }, auth: { signin } });
+    useAuthStore().user = user;
     await useAuthStore().changePassword({ currentPassword: 'old-pass1', newPassword: 'new-pass1' });
-    expect(put).toHaveBeenCalledWith('/v1/users/me/password', {
+    expect(changePassword).toHaveBeenCalledWith({
       currentPassword: 'old-pass1',
       newPassword: 'new-pass1',
     });
+    expect(signin).toHaveBeenCalledWith(
+      { email: user.email, password: 'new-pass1' },
+      { maxRetries: 0 },
+    );
   });
 });

@@ -88,11 +88,12 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   /**
-   * SDK gap: `users.changePassword` posts, but the API route is `PUT /v1/users/me/password`
-   * (sdk/openapi.json); this calls the route through the client's generic `put`.
+   * Changes the password (`PUT /v1/users/me/password`). The API revokes every session, this one
+   * included, so the dashboard signs in again with the new password: no log-out 15 minutes later.
    */
   async function changePassword(params: PasswordChangeParams): Promise<void> {
-    await api((c) => c.put<void>('/v1/users/me/password', params));
+    await api((c) => c.users.changePassword(params));
+    if (user.value) await signIn({ email: user.value.email, password: params.newPassword });
   }
 
   return {
