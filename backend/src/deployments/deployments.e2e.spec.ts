@@ -264,6 +264,27 @@ describe('deployments end to end (process runtime)', () => {
     expect(((await res.json()) as { outputs: { y: { data: number[][] } } }).outputs.y.data).toEqual(models.tinyLinearReference(X));
   }, 90_000);
 
+  it('restarts an active deployment whose model server is gone when the agent starts again', async () => {
+    const c = await u.client.post(`${base()}/deployments`, { artifactId: linearId, name: 'restored' });
+    await until(c.body.id, ['active']);
+    const [before] = modelServerPids(c.body.id);
+    // The host "reboots": agent and model server die together.
+    await agent.kill('SIGKILL');
+    process.kill(-before!, 'SIGKILL');
+    await waitFor(async () => modelServerPids(c.body.id).length === 0 || null, 10_000, 'the model server to die');
+    agent = launch();
+    const [after] = await waitFor(async () => {
+      const pids = modelServerPids(c.body.id);
+      return pids.length ? pids : null;
+    }, 30_000, 'the model server to be restarted');
+    expect(after).not.toBe(before);
+    await waitFor(async () => (await deployment(c.body.id)).health?.healthy || null, 30_000, 'a healthy heartbeat');
+    const res = await u.client.post(`${base()}/deployments/${c.body.id}/predict`, { inputs: { x: X } });
+    expect(res.status).toBe(200);
+    expect((await deployment(c.body.id)).status).toBe('active');
+    expect(modelServerPids(c.body.id)).toHaveLength(1);
+  }, 90_000);
+
   it('keeps working after the API restarts under a long-polling agent', async () => {
     // Let the agent settle into a long poll, then restart the API behind the same URL.
     await new Promise((r) => setTimeout(r, 1_000));

@@ -253,7 +253,17 @@ export class SatellitesService implements OnModuleInit {
   /** The agent announces itself: capabilities, inference base URL, version. */
   async pair(ctx: RequestContext, sat: SatellitePrincipal, dto: SatellitePairDto): Promise<SatelliteResponseDto> {
     await this.db.transaction(async (m) => {
-      const rows: { paired: boolean }[] = await m.query('SELECT paired FROM satellites WHERE id = $1 FOR UPDATE', [sat.satelliteId]);
+      const rows: { paired: boolean; base_url: string | null }[] = await m.query('SELECT paired, base_url FROM satellites WHERE id = $1 FOR UPDATE', [sat.satelliteId]);
+      const oldBase = rows[0]?.base_url;
+      const newBase = dto.baseUrl.replace(/\/+$/, '');
+      if (oldBase && oldBase !== newBase) {
+        // The satellite moved (new port or address): its deployments are served at the new base.
+        await m.query(
+          `UPDATE deployments SET inference_url = $3 || substr(inference_url, length($2) + 1), updated_at = now()
+            WHERE satellite_id = $1 AND starts_with(inference_url, $2)`,
+          [sat.satelliteId, oldBase, newBase],
+        );
+      }
       await m.query(
         `UPDATE satellites SET paired = true, paired_at = COALESCE(paired_at, now()), capabilities = $2, base_url = $3, version = $4,
                 last_heartbeat_at = now(), updated_at = now() WHERE id = $1`,
