@@ -21,7 +21,12 @@ import { percentile, printTable } from './lib.mjs';
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const backendRequire = createRequire(path.join(root, 'backend/package.json'));
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc),
+      [],
+    ),
 );
 const TASKS = Number(args.tasks ?? 200);
 const REQUESTS = Number(args.requests ?? 2000);
@@ -31,7 +36,9 @@ const { startTestApp } = await import(path.join(root, 'backend/dist/testing/harn
 const { signupUser } = await import(path.join(root, 'backend/dist/testing/http.js'));
 const { TasksService } = await import(path.join(root, 'backend/dist/tasks/tasks.service.js'));
 const { getDataSourceToken } = await import(backendRequire.resolve('@nestjs/typeorm'));
-const { SatelliteAgent, readAgentConfig } = await import(path.join(root, 'satellite/dist/agent/index.js'));
+const { SatelliteAgent, readAgentConfig } = await import(
+  path.join(root, 'satellite/dist/agent/index.js')
+);
 const { encodeTinyOnnx } = await import(path.join(root, 'satellite/dist/testing/models.js'));
 
 const ms = (a, b) => Number(b - a) / 1e6;
@@ -46,17 +53,35 @@ const summary = [];
 
 function row(label, lat, extra = {}) {
   const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
-  return { what: label, n: lat.length, p50_ms: percentile(lat, 50), p95_ms: percentile(lat, 95), mean_ms: mean, ...extra };
+  return {
+    what: label,
+    n: lat.length,
+    p50_ms: percentile(lat, 50),
+    p95_ms: percentile(lat, 95),
+    mean_ms: mean,
+    ...extra,
+  };
 }
 
 /* ---------- 1. task pickup ---------- */
 {
   const sat = await u.client.post(`${ob}/satellites`, { name: 'pickup' });
-  const satHttp = (await import(path.join(root, 'backend/dist/testing/http.js'))).http(t.baseURL, sat.body.key);
+  const satHttp = (await import(path.join(root, 'backend/dist/testing/http.js'))).http(
+    t.baseURL,
+    sat.body.key,
+  );
   await satHttp.post('/satellites/v1/pair', {
     baseUrl: 'http://127.0.0.1:1',
     version: 'bench',
-    capabilities: { runtimes: ['process'], gpus: [], cpus: 2, memoryMb: 1024, formats: ['onnx'], taskTypes: ['load_model'], maxConcurrency: 1 },
+    capabilities: {
+      runtimes: ['process'],
+      gpus: [],
+      cpus: 2,
+      memoryMb: 1024,
+      formats: ['onnx'],
+      taskTypes: ['load_model'],
+      maxConcurrency: 1,
+    },
   });
   const tasks = t.app.get(TasksService);
   const db = t.app.get(getDataSourceToken());
@@ -67,11 +92,21 @@ function row(label, lat, extra = {}) {
   const agent = new http.Agent({ keepAlive: true });
   const claim = () =>
     new Promise((resolve, reject) => {
-      const req = http.request(`${t.baseURL}/satellites/v1/tasks/claim`, { method: 'POST', agent, headers: { authorization: `Bearer ${sat.body.key}`, 'content-type': 'application/json' } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ at: now(), body: JSON.parse(Buffer.concat(chunks).toString()) }));
-      });
+      const req = http.request(
+        `${t.baseURL}/satellites/v1/tasks/claim`,
+        {
+          method: 'POST',
+          agent,
+          headers: { authorization: `Bearer ${sat.body.key}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ at: now(), body: JSON.parse(Buffer.concat(chunks).toString()) }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ waitMs: 25000, leaseMs: 600000 }));
     });
@@ -84,18 +119,34 @@ function row(label, lat, extra = {}) {
   await sleep(300);
   for (let i = 0; i < TASKS; i++) {
     // The clock starts when the enqueueing transaction has committed (the API's own create → commit is not the queue's latency).
-    const id = await db.transaction((m) => tasks.enqueue(m, { organizationId: u.org.id, orbitId: u.orbit.id, type: 'load_model', payload: { i } }));
+    const id = await db.transaction((m) =>
+      tasks.enqueue(m, {
+        organizationId: u.org.id,
+        orbitId: u.orbit.id,
+        type: 'load_model',
+        payload: { i },
+      }),
+    );
     created.set(id, now());
     tasks.wake(u.orbit.id);
     while (received.length <= i) await sleep(1);
     await sleep(5);
   }
   stop = true;
-  await db.transaction((m) => tasks.enqueue(m, { organizationId: u.org.id, orbitId: u.orbit.id, type: 'load_model', payload: { last: true } }));
+  await db.transaction((m) =>
+    tasks.enqueue(m, {
+      organizationId: u.org.id,
+      orbitId: u.orbit.id,
+      type: 'load_model',
+      payload: { last: true },
+    }),
+  );
   tasks.wake(u.orbit.id);
   await claimer;
   agent.destroy();
-  const latencies = received.filter(([id]) => created.has(id)).map(([id, at]) => ms(created.get(id), at));
+  const latencies = received
+    .filter(([id]) => created.has(id))
+    .map(([id, at]) => ms(created.get(id), at));
   summary.push(row('task pickup (queued → claimed)', latencies, { aim: 'p95 < 250 ms' }));
 }
 
@@ -133,7 +184,12 @@ async function runtimeAgent(kind) {
 
 async function deployOnce(satelliteId, name) {
   const t0 = now();
-  const c = await u.client.post(`${ob}/deployments`, { artifactId, name, satelliteId, env: { APOGEE_ONNX_THREADS: '1' } });
+  const c = await u.client.post(`${ob}/deployments`, {
+    artifactId,
+    name,
+    satelliteId,
+    env: { APOGEE_ONNX_THREADS: '1' },
+  });
   if (c.status !== 201) throw new Error(`deploy: ${JSON.stringify(c.body)}`);
   for (;;) {
     const d = (await u.client.get(`${ob}/deployments/${c.body.id}`)).body;
@@ -145,15 +201,26 @@ async function deployOnce(satelliteId, name) {
 
 function waterfall(d) {
   const p = Object.fromEntries(Object.entries(d.phases).map(([k, v]) => [k, Date.parse(v)]));
-  return { claim_ms: p.claimed - p.queued, download_ms: p.downloaded - p.claimed, start_ms: p.started - p.downloaded, healthy_ms: p.healthy - p.started };
+  return {
+    claim_ms: p.claimed - p.queued,
+    download_ms: p.downloaded - p.claimed,
+    start_ms: p.started - p.downloaded,
+    healthy_ms: p.healthy - p.started,
+  };
 }
 
 const runtimes = ['process'];
 try {
-  execFileSync('docker', ['image', 'inspect', process.env.APOGEE_MODEL_SERVER_IMAGE ?? 'apogee/model-server:dev'], { stdio: 'ignore' });
+  execFileSync(
+    'docker',
+    ['image', 'inspect', process.env.APOGEE_MODEL_SERVER_IMAGE ?? 'apogee/model-server:dev'],
+    { stdio: 'ignore' },
+  );
   runtimes.push('docker');
 } catch {
-  console.log('(docker: no engine or no model-server image — build it with satellite/scripts/build-image.sh; skipping the docker runtime)');
+  console.log(
+    '(docker: no engine or no model-server image — build it with satellite/scripts/build-image.sh; skipping the docker runtime)',
+  );
 }
 const deployRows = [];
 let serving;
@@ -164,7 +231,13 @@ for (const kind of runtimes) {
   for (let i = 0; i < DEPLOYS; i++) {
     const r = await deployOnce(satelliteId, `${kind}-${i}`);
     totals.push(r.total);
-    deployRows.push({ runtime: kind, run: i, cache: i === 0 ? 'cold' : 'warm', total_ms: r.total, ...waterfall(r.d) });
+    deployRows.push({
+      runtime: kind,
+      run: i,
+      cache: i === 0 ? 'cold' : 'warm',
+      total_ms: r.total,
+      ...waterfall(r.d),
+    });
     last = r.d;
     if (i < DEPLOYS - 1) await u.client.delete(`${ob}/deployments/${r.d.id}?force=true`);
   }
@@ -179,7 +252,9 @@ for (const kind of runtimes) {
 
 /* ---------- 3. inference: direct vs gateway vs API proxy ---------- */
 const key = (await u.client.post('/v1/users/me/api-keys', { name: 'bench' })).body.key;
-const model = (await serving.agent.activeRuntime.list()).find((m) => m.deploymentId === serving.deployment.id);
+const model = (await serving.agent.activeRuntime.list()).find(
+  (m) => m.deploymentId === serving.deployment.id,
+);
 const targets = [
   ['direct (model server)', `${model.url}/predict`],
   ['satellite gateway', `${serving.deployment.inferenceUrl}/predict`],
@@ -189,10 +264,24 @@ const body = JSON.stringify(X);
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 16 });
 function post(url) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: keepAlive, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} → ${res.statusCode}`))));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: keepAlive,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`${url} → ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -209,12 +298,14 @@ for (const [label, url] of targets) {
   // Throughput with 8 requests in flight.
   const t0 = now();
   let n = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (n < REQUESTS) {
-      n++;
-      await post(url);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (n < REQUESTS) {
+        n++;
+        await post(url);
+      }
+    }),
+  );
   const rps = REQUESTS / (ms(t0, now()) / 1000);
   inference[label] = { lat, rps };
   summary.push(row(`inference: ${label}`, lat, { req_per_s_c8: Math.round(rps) }));
@@ -228,8 +319,15 @@ console.log('');
 const d = percentile(inference['direct (model server)'].lat, 50);
 const p = percentile(inference['API proxy'].lat, 50);
 const g = percentile(inference['satellite gateway'].lat, 50);
-console.log(`API proxy overhead p50: ${(p - d).toFixed(3)} ms (ratio ${(p / d).toFixed(2)}x; gateway alone ${(g - d).toFixed(3)} ms) — aim < 2 ms`);
-console.log(`database: ${process.env.APOGEE_TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}; cpus: ${os.availableParallelism()}; load avg ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `API proxy overhead p50: ${(p - d).toFixed(3)} ms (ratio ${(p / d).toFixed(2)}x; gateway alone ${(g - d).toFixed(3)} ms) — aim < 2 ms`,
+);
+console.log(
+  `database: ${process.env.APOGEE_TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}; cpus: ${os.availableParallelism()}; load avg ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 
 await u.client.delete(`${ob}/deployments/${serving.deployment.id}?force=true`);
 await sleep(1000);

@@ -30,15 +30,25 @@ async function main(): Promise<void> {
   // The API creates the key on its first start; wait for it and for the API to answer.
   let lastLog = 0;
   for (;;) {
-    const key = await readFile(keyFile, 'utf8').then((k) => k.trim(), () => null);
-    const up = await fetch(`${env.APOGEE_URL}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+    const key = await readFile(keyFile, 'utf8').then(
+      (k) => k.trim(),
+      () => null,
+    );
+    const up = await fetch(`${env.APOGEE_URL}/healthz`, {
+      signal: AbortSignal.timeout(2_000),
+    }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (key && up) {
       env.APOGEE_SATELLITE_KEY ||= key;
       break;
     }
     if (Date.now() - lastLog > WAIT_LOG_EVERY_MS) {
       lastLog = Date.now();
-      process.stdout.write(`local satellite: waiting for the API at ${env.APOGEE_URL}${key ? '' : ` and ${keyFile}`}\n`);
+      process.stdout.write(
+        `local satellite: waiting for the API at ${env.APOGEE_URL}${key ? '' : ` and ${keyFile}`}\n`,
+      );
     }
     await sleep(500);
   }

@@ -6,12 +6,20 @@ import { fileURLToPath } from 'node:url';
 
 /** Test helpers that run the real satellite agent (`satellite/dist/cli.js`) against a test app. */
 
-export const SATELLITE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'satellite');
+export const SATELLITE_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'satellite',
+);
 
 /** Builds `satellite/dist` when its sources changed (the satellite's own helper, shared lock). */
 export async function ensureSatelliteBuilt(): Promise<void> {
   const helper = path.join(SATELLITE_DIR, 'src', 'testing', 'build.ts');
-  const mod = (await import(/* @vite-ignore */ helper)) as { ensureSatelliteBuilt(): Promise<void> };
+  const mod = (await import(/* @vite-ignore */ helper)) as {
+    ensureSatelliteBuilt(): Promise<void>;
+  };
   await mod.ensureSatelliteBuilt();
 }
 
@@ -23,7 +31,9 @@ export interface SatelliteModels {
 
 /** The tiny model generators (`@apogee/satellite/testing`). */
 export async function satelliteModels(): Promise<SatelliteModels> {
-  return (await import(/* @vite-ignore */ path.join(SATELLITE_DIR, 'dist', 'testing', 'models.js'))) as SatelliteModels;
+  return (await import(
+    /* @vite-ignore */ path.join(SATELLITE_DIR, 'dist', 'testing', 'models.js')
+  )) as SatelliteModels;
 }
 
 export interface AgentProcess {
@@ -34,7 +44,12 @@ export interface AgentProcess {
 }
 
 /** Starts `apogee-satellite` as a child process (process runtime, fast heartbeats, short leases). */
-export function startAgent(opts: { apiUrl: string; key: string; dataDir: string; env?: Record<string, string> }): AgentProcess {
+export function startAgent(opts: {
+  apiUrl: string;
+  key: string;
+  dataDir: string;
+  env?: Record<string, string>;
+}): AgentProcess {
   const proc = spawn(process.execPath, [path.join(SATELLITE_DIR, 'dist', 'cli.js')], {
     env: {
       PATH: process.env.PATH,
@@ -63,7 +78,9 @@ export function startAgent(opts: { apiUrl: string; key: string; dataDir: string;
   const collect = (b: Buffer) => output.push(...b.toString('utf8').split('\n').filter(Boolean));
   proc.stdout!.on('data', collect);
   proc.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
   return {
     proc,
     output,
@@ -94,7 +111,9 @@ export function modelServerPids(deploymentId: string): number[] {
 }
 
 /** A TCP forwarder on a fixed port: lets a client keep one URL while the server behind it restarts on another port. */
-export async function tcpForwarder(targetPort: number): Promise<{ port: number; retarget(port: number): void; close(): Promise<void> }> {
+export async function tcpForwarder(
+  targetPort: number,
+): Promise<{ port: number; retarget(port: number): void; close(): Promise<void> }> {
   let target = targetPort;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -124,13 +143,19 @@ export async function tcpForwarder(targetPort: number): Promise<{ port: number; 
 }
 
 /** Polls `fn` until it returns a truthy value, or throws after `timeoutMs` with the last value. */
-export async function waitFor<T>(fn: () => Promise<T>, timeoutMs = 30_000, what = 'condition', intervalMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => Promise<T>,
+  timeoutMs = 30_000,
+  what = 'condition',
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await fn();
     if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -33,8 +33,14 @@ export class DeploymentsAgentController {
 
   @Post('heartbeat')
   @HttpCode(200)
-  @ApiOkResponse({ type: SatelliteHeartbeatResponseDto, description: 'Every deployment placed on the satellite, and whether it should run.' })
-  heartbeat(@CurrentSatellite() sat: SatellitePrincipal, @Body() dto: SatelliteHeartbeatDto): Promise<SatelliteHeartbeatResponseDto> {
+  @ApiOkResponse({
+    type: SatelliteHeartbeatResponseDto,
+    description: 'Every deployment placed on the satellite, and whether it should run.',
+  })
+  heartbeat(
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Body() dto: SatelliteHeartbeatDto,
+  ): Promise<SatelliteHeartbeatResponseDto> {
     return this.deployments.heartbeat(sat, dto);
   }
 
@@ -46,35 +52,68 @@ export class DeploymentsAgentController {
 
   @Get('deployments/:id')
   @ApiOkResponse({ type: DeploymentSpecDto })
-  spec(@Ctx() ctx: RequestContext, @CurrentSatellite() sat: SatellitePrincipal, @Param('id', uuid) id: string): Promise<DeploymentSpecDto> {
+  spec(
+    @Ctx() ctx: RequestContext,
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentSpecDto> {
     return this.deployments.spec(ctx, sat, id);
   }
 
   @Get('deployments/:id/artifact-url')
-  @ApiOkResponse({ type: DeploymentArtifactUrlDto, description: 'A signed download URL of the deployment’s artifact, with its sha256 and size.' })
-  artifactUrl(@Ctx() ctx: RequestContext, @CurrentSatellite() sat: SatellitePrincipal, @Param('id', uuid) id: string): Promise<DeploymentArtifactUrlDto> {
+  @ApiOkResponse({
+    type: DeploymentArtifactUrlDto,
+    description: 'A signed download URL of the deployment’s artifact, with its sha256 and size.',
+  })
+  artifactUrl(
+    @Ctx() ctx: RequestContext,
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentArtifactUrlDto> {
     return this.deployments.artifactUrl(ctx, sat, id);
   }
 
   @Get('deployments/:id/secrets')
-  @ApiOkResponse({ type: DeploymentSecretsDto, description: 'The deployment’s secret environment, decrypted (audited).' })
-  secrets(@Ctx() ctx: RequestContext, @CurrentSatellite() sat: SatellitePrincipal, @Param('id', uuid) id: string): Promise<DeploymentSecretsDto> {
+  @ApiOkResponse({
+    type: DeploymentSecretsDto,
+    description: 'The deployment’s secret environment, decrypted (audited).',
+  })
+  secrets(
+    @Ctx() ctx: RequestContext,
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentSecretsDto> {
     return this.deployments.resolveSecrets(ctx, sat, id);
   }
 
   @Post('deployments/:id/report')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Records a phase (downloaded, started, healthy), the runtime, or log lines.' })
-  report(@CurrentSatellite() sat: SatellitePrincipal, @Param('id', uuid) id: string, @Body() dto: DeploymentReportDto): Promise<void> {
+  @ApiNoContentResponse({
+    description: 'Records a phase (downloaded, started, healthy), the runtime, or log lines.',
+  })
+  report(
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Param('id', uuid) id: string,
+    @Body() dto: DeploymentReportDto,
+  ): Promise<void> {
     return this.deployments.report(sat, id, dto);
   }
 
   @Post('authorize')
   @HttpCode(200)
-  @ApiOkResponse({ type: SatelliteAuthorizeResponseDto, description: `May this token call the deployment directly? Cache the answer for ttlSec (${AUTHORIZE_TTL_SEC} s).` })
-  async authorize(@Ctx() ctx: RequestContext, @CurrentSatellite() sat: SatellitePrincipal, @Body() dto: SatelliteAuthorizeDto): Promise<SatelliteAuthorizeResponseDto> {
+  @ApiOkResponse({
+    type: SatelliteAuthorizeResponseDto,
+    description: `May this token call the deployment directly? Cache the answer for ttlSec (${AUTHORIZE_TTL_SEC} s).`,
+  })
+  async authorize(
+    @Ctx() ctx: RequestContext,
+    @CurrentSatellite() sat: SatellitePrincipal,
+    @Body() dto: SatelliteAuthorizeDto,
+  ): Promise<SatelliteAuthorizeResponseDto> {
     const principal = await this.resolvers.resolve(dto.token).catch(() => null);
-    const caller: RequestContext | null = principal ? { principal, requestId: ctx.requestId, ip: ctx.ip } : null;
+    const caller: RequestContext | null = principal
+      ? { principal, requestId: ctx.requestId, ip: ctx.ip }
+      : null;
     const r = await this.deployments.authorize(sat, caller, dto.deploymentId);
     return { ...r, ttlSec: AUTHORIZE_TTL_SEC };
   }

@@ -1,5 +1,26 @@
-import { All, Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  All,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Ctx } from '../common/auth/decorators.js';
 import type { RequestContext } from '../common/auth/principal.js';
@@ -29,24 +50,45 @@ export class DeploymentsController {
 
   @Get()
   @ApiOkResponse({ type: [DeploymentResponseDto] })
-  list(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string): Promise<DeploymentResponseDto[]> {
+  list(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+  ): Promise<DeploymentResponseDto[]> {
     return this.deployments.list(ctx, org, orbit);
   }
 
   @Post()
-  @ApiCreatedResponse({ type: DeploymentResponseDto, description: 'Created `pending` with its deploy task; 409 `no_satellite_available` when no satellite can take it.' })
-  create(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Body() dto: DeploymentCreateDto): Promise<DeploymentResponseDto> {
+  @ApiCreatedResponse({
+    type: DeploymentResponseDto,
+    description:
+      'Created `pending` with its deploy task; 409 `no_satellite_available` when no satellite can take it.',
+  })
+  create(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Body() dto: DeploymentCreateDto,
+  ): Promise<DeploymentResponseDto> {
     return this.deployments.create(ctx, org, orbit, dto);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: DeploymentResponseDto })
-  get(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
+  get(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentResponseDto> {
     return this.deployments.get(ctx, org, orbit, id);
   }
 
   @Get(':id/logs')
-  @ApiOkResponse({ type: DeploymentLogsDto, description: 'The last lines of the model server, as the satellite last sent them.' })
+  @ApiOkResponse({
+    type: DeploymentLogsDto,
+    description: 'The last lines of the model server, as the satellite last sent them.',
+  })
   logs(
     @Ctx() ctx: RequestContext,
     @Param('org', uuid) org: string,
@@ -59,21 +101,37 @@ export class DeploymentsController {
 
   @Post(':id/stop')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: DeploymentResponseDto, description: '`stopping`, then `stopped` once the satellite removed the model.' })
-  stop(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
+  @ApiAcceptedResponse({
+    type: DeploymentResponseDto,
+    description: '`stopping`, then `stopped` once the satellite removed the model.',
+  })
+  stop(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentResponseDto> {
     return this.deployments.stop(ctx, org, orbit, id);
   }
 
   @Post(':id/redeploy')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DeploymentResponseDto })
-  redeploy(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id', uuid) id: string): Promise<DeploymentResponseDto> {
+  redeploy(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id', uuid) id: string,
+  ): Promise<DeploymentResponseDto> {
     return this.deployments.redeploy(ctx, org, orbit, id);
   }
 
   @Delete(':id')
   @ApiNoContentResponse({ description: 'Deleted (stopped, or `force`).' })
-  @ApiAcceptedResponse({ type: DeploymentResponseDto, description: 'Being stopped; removed once the satellite confirms.' })
+  @ApiAcceptedResponse({
+    type: DeploymentResponseDto,
+    description: 'Being stopped; removed once the satellite confirms.',
+  })
   async delete(
     @Ctx() ctx: RequestContext,
     @Param('org', uuid) org: string,
@@ -88,7 +146,9 @@ export class DeploymentsController {
   }
 
   @Post(':id/predict')
-  @ApiOperation({ summary: 'Runs the model (ONNX `/predict`): the body and answer stream through unchanged.' })
+  @ApiOperation({
+    summary: 'Runs the model (ONNX `/predict`): the body and answer stream through unchanged.',
+  })
   @ApiOkResponse({ description: 'The model server’s answer.' })
   async predict(
     @Ctx() ctx: RequestContext,
@@ -102,7 +162,13 @@ export class DeploymentsController {
     this.proxy.forward(req, res, base, `/predict${queryOf(req)}`);
   }
 
-  private async target(ctx: RequestContext, req: Request, org: string, orbit: string, id: string): Promise<string> {
+  private async target(
+    ctx: RequestContext,
+    req: Request,
+    org: string,
+    orbit: string,
+    id: string,
+  ): Promise<string> {
     const base = await this.deployments.inferenceTarget(ctx, org, orbit, id);
     const token = bearerToken(req);
     if (token) this.routes.set(token, org, orbit, id, base);
@@ -110,7 +176,9 @@ export class DeploymentsController {
   }
 
   @All(':id/proxy/*path')
-  @ApiOperation({ summary: 'Any path of the model server, e.g. `/v1/chat/completions` (SSE streams through).' })
+  @ApiOperation({
+    summary: 'Any path of the model server, e.g. `/v1/chat/completions` (SSE streams through).',
+  })
   @ApiOkResponse({ description: 'The model server’s answer.' })
   async passThrough(
     @Ctx() ctx: RequestContext,

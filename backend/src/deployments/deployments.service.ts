@@ -1,11 +1,24 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { RequestContext, SatellitePrincipal } from '../common/auth/principal.js';
-import { Conflict, NotFound, ValidationFailed, ensureError, isUniqueViolation, type FieldProblem } from '../common/errors.js';
+import {
+  Conflict,
+  NotFound,
+  ValidationFailed,
+  ensureError,
+  isUniqueViolation,
+  type FieldProblem,
+} from '../common/errors.js';
 import { SatellitesService } from '../satellites/satellites.service.js';
 import { OrbitSecretsService } from '../secrets/orbit-secrets.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
@@ -89,7 +102,9 @@ export class DeploymentNotFound extends NotFound {
 
 export class DeploymentStatusConflict extends Conflict {
   constructor(status: DeploymentStatus, action: string) {
-    super('deployment_status_conflict', `The deployment is ${status}; it cannot ${action} now`, { status });
+    super('deployment_status_conflict', `The deployment is ${status}; it cannot ${action} now`, {
+      status,
+    });
   }
 }
 
@@ -125,14 +140,19 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       onFailed: (m, t) => this.onUndeployFailed(m, t),
     });
     this.artifacts.registerDependencyCheck('deployments', async (m, a) => {
-      const rows: { name: string; status: string }[] = await m.query('SELECT name, status FROM deployments WHERE artifact_id = $1 ORDER BY name', [a.id]);
+      const rows: { name: string; status: string }[] = await m.query(
+        'SELECT name, status FROM deployments WHERE artifact_id = $1 ORDER BY name',
+        [a.id],
+      );
       return rows.map((r) => `deployment ${r.name} (${r.status})`);
     });
   }
 
   onApplicationBootstrap(): void {
     this.staleTimer = setInterval(() => {
-      this.markStale().catch((e: unknown) => this.log.warn(`Marking stale deployments failed: ${ensureError(e).message}`));
+      this.markStale().catch((e: unknown) =>
+        this.log.warn(`Marking stale deployments failed: ${ensureError(e).message}`),
+      );
     }, 5_000);
     this.staleTimer.unref();
   }
@@ -143,24 +163,39 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 
   /* ---------------- user side ---------------- */
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: DeploymentCreateDto): Promise<DeploymentResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: DeploymentCreateDto,
+  ): Promise<DeploymentResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'deploy']);
     const env = stringMap(dto.env ?? {}, 'env', (k) => ENV_NAME.test(k), 32_768);
     const secretRefs = stringMap(dto.secrets ?? {}, 'secrets', (k) => ENV_NAME.test(k), 128);
     const artifact = await this.artifacts.get(ctx, orgId, orbitId, dto.artifactId);
     if (artifact.status !== 'uploaded') {
-      throw new Conflict('artifact_not_uploaded', `Artifact ${artifact.name} is ${artifact.status}; only uploaded artifacts can be deployed`);
+      throw new Conflict(
+        'artifact_not_uploaded',
+        `Artifact ${artifact.name} is ${artifact.status}; only uploaded artifacts can be deployed`,
+      );
     }
     if (!SERVABLE_FORMATS.includes(artifact.format)) {
-      throw new ValidationFailed(`Artifacts of format ${artifact.format} cannot be deployed; supported: ${SERVABLE_FORMATS.join(', ')}`, [
-        { field: 'artifactId', problems: [`format ${artifact.format} is not servable`] },
-      ]);
+      throw new ValidationFailed(
+        `Artifacts of format ${artifact.format} cannot be deployed; supported: ${SERVABLE_FORMATS.join(', ')}`,
+        [{ field: 'artifactId', problems: [`format ${artifact.format} is not servable`] }],
+      );
     }
     if (Object.keys(secretRefs).length) {
       const known = new Set((await this.secrets.list(ctx, orgId, orbitId)).map((s) => s.name));
       const missing = Object.entries(secretRefs).filter(([, name]) => !known.has(name));
       if (missing.length) {
-        throw new ValidationFailed(`Unknown orbit secret(s): ${missing.map(([, n]) => n).join(', ')}`, missing.map(([k, n]) => ({ field: `secrets.${k}`, problems: [`no secret named ${n} in this orbit`] })));
+        throw new ValidationFailed(
+          `Unknown orbit secret(s): ${missing.map(([, n]) => n).join(', ')}`,
+          missing.map(([k, n]) => ({
+            field: `secrets.${k}`,
+            problems: [`no secret named ${n} in this orbit`],
+          })),
+        );
       }
     }
     const id = await this.db.transaction(async (m) => {
@@ -170,53 +205,128 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         const rows: { id: string }[] = await m.query(
           `INSERT INTO deployments (organization_id, orbit_id, satellite_id, artifact_id, name, description, format, runtime, status, env, secret_refs, resources, phases, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, jsonb_build_object('queued', to_jsonb(now())), $12) RETURNING id`,
-          [orgId, orbitId, sat.id, artifact.id, dto.name.trim(), dto.description ?? '', artifact.format, dto.runtime ?? null, env, secretRefs, { ...(dto.resources ?? {}) }, userId(ctx)],
+          [
+            orgId,
+            orbitId,
+            sat.id,
+            artifact.id,
+            dto.name.trim(),
+            dto.description ?? '',
+            artifact.format,
+            dto.runtime ?? null,
+            env,
+            secretRefs,
+            { ...(dto.resources ?? {}) },
+            userId(ctx),
+          ],
         );
         id = rows[0]!.id;
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('deployment_name_taken', `A deployment named "${dto.name}" already exists in this orbit`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'deployment_name_taken',
+            `A deployment named "${dto.name}" already exists in this orbit`,
+          );
         throw e;
       }
-      await this.tasks.enqueue(m, { organizationId: orgId, orbitId, satelliteId: sat.id, deploymentId: id, type: 'deploy', requiresFormat: artifact.format, payload: { deploymentId: id } });
-      await this.audit.record(ctx, { action: 'deployment.create', resourceType: 'deployment', resourceId: id, organizationId: orgId, orbitId, details: { name: dto.name, artifactId: artifact.id, satelliteId: sat.id } }, m);
+      await this.tasks.enqueue(m, {
+        organizationId: orgId,
+        orbitId,
+        satelliteId: sat.id,
+        deploymentId: id,
+        type: 'deploy',
+        requiresFormat: artifact.format,
+        payload: { deploymentId: id },
+      });
+      await this.audit.record(
+        ctx,
+        {
+          action: 'deployment.create',
+          resourceType: 'deployment',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { name: dto.name, artifactId: artifact.id, satelliteId: sat.id },
+        },
+        m,
+      );
       return id;
     });
     this.tasks.wake(orbitId);
     return this.one(orbitId, id);
   }
 
-  async list(ctx: RequestContext, orgId: string, orbitId: string): Promise<DeploymentResponseDto[]> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+  ): Promise<DeploymentResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'list']);
-    const rows: DeploymentRow[] = await this.db.query(`${SELECT} WHERE d.orbit_id = $1 ORDER BY d.created_at DESC, d.id DESC`, [orbitId]);
+    const rows: DeploymentRow[] = await this.db.query(
+      `${SELECT} WHERE d.orbit_id = $1 ORDER BY d.created_at DESC, d.id DESC`,
+      [orbitId],
+    );
     return rows.map(toResponse);
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<DeploymentResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<DeploymentResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'read']);
     return this.one(orbitId, id);
   }
 
   private async one(orbitId: string, id: string): Promise<DeploymentResponseDto> {
-    const rows: DeploymentRow[] = await this.db.query(`${SELECT} WHERE d.orbit_id = $1 AND d.id = $2`, [orbitId, id]);
+    const rows: DeploymentRow[] = await this.db.query(
+      `${SELECT} WHERE d.orbit_id = $1 AND d.id = $2`,
+      [orbitId, id],
+    );
     if (!rows[0]) throw new DeploymentNotFound(id);
     return toResponse(rows[0]);
   }
 
-  async logs(ctx: RequestContext, orgId: string, orbitId: string, id: string, lines = 200): Promise<DeploymentLogsDto> {
+  async logs(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    lines = 200,
+  ): Promise<DeploymentLogsDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'read']);
-    const rows: { logs: string[]; logs_at: Date | null }[] = await this.db.query('SELECT logs, logs_at FROM deployments WHERE orbit_id = $1 AND id = $2', [orbitId, id]);
+    const rows: { logs: string[]; logs_at: Date | null }[] = await this.db.query(
+      'SELECT logs, logs_at FROM deployments WHERE orbit_id = $1 AND id = $2',
+      [orbitId, id],
+    );
     if (!rows[0]) throw new DeploymentNotFound(id);
     return { lines: rows[0].logs.slice(-lines), updatedAt: rows[0].logs_at?.toISOString() ?? null };
   }
 
   /** Stops a deployment: stopping → stopped once the satellite has removed the model. */
-  async stop(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<DeploymentResponseDto> {
+  async stop(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<DeploymentResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'update']);
     await this.db.transaction(async (m) => {
       const d = await this.lock(m, orbitId, id);
       if (d.status === 'stopped' || d.status === 'stopping') return;
       await this.requestUndeploy(m, d, false);
-      await this.audit.record(ctx, { action: 'deployment.stop', resourceType: 'deployment', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'deployment.stop',
+          resourceType: 'deployment',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
     this.tasks.wake(orbitId);
     this.routes.forgetDeployment(id);
@@ -224,18 +334,42 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   /** Deploys again (same artifact and settings): the satellite replaces whatever runs. */
-  async redeploy(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<DeploymentResponseDto> {
+  async redeploy(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<DeploymentResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'deploy']);
     await this.db.transaction(async (m) => {
       const d = await this.lock(m, orbitId, id);
-      if (d.status === 'stopping' || d.delete_requested) throw new DeploymentStatusConflict(d.status, 'be redeployed while it is stopping');
+      if (d.status === 'stopping' || d.delete_requested)
+        throw new DeploymentStatusConflict(d.status, 'be redeployed while it is stopping');
       await this.tasks.cancelPending(m, id, ['deploy', 'undeploy']);
       await m.query(
         `UPDATE deployments SET status = 'pending', status_reason = NULL, phases = jsonb_build_object('queued', to_jsonb(now())), updated_at = now() WHERE id = $1`,
         [id],
       );
-      await this.tasks.enqueue(m, { organizationId: orgId, orbitId, satelliteId: d.satellite_id, deploymentId: id, type: 'deploy', requiresFormat: d.format, payload: { deploymentId: id } });
-      await this.audit.record(ctx, { action: 'deployment.redeploy', resourceType: 'deployment', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.tasks.enqueue(m, {
+        organizationId: orgId,
+        orbitId,
+        satelliteId: d.satellite_id,
+        deploymentId: id,
+        type: 'deploy',
+        requiresFormat: d.format,
+        payload: { deploymentId: id },
+      });
+      await this.audit.record(
+        ctx,
+        {
+          action: 'deployment.redeploy',
+          resourceType: 'deployment',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
     this.tasks.wake(orbitId);
     this.routes.forgetDeployment(id);
@@ -248,16 +382,39 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
    * undeploy task, so nothing is left running.
    * @returns the deployment while it is being stopped, or null when it is gone.
    */
-  async delete(ctx: RequestContext, orgId: string, orbitId: string, id: string, force = false): Promise<DeploymentResponseDto | null> {
+  async delete(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    force = false,
+  ): Promise<DeploymentResponseDto | null> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'delete']);
     const gone = await this.db.transaction(async (m) => {
       const d = await this.lock(m, orbitId, id);
-      await this.audit.record(ctx, { action: 'deployment.delete', resourceType: 'deployment', resourceId: id, organizationId: orgId, orbitId, details: { force } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'deployment.delete',
+          resourceType: 'deployment',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { force },
+        },
+        m,
+      );
       if (force || d.status === 'stopped') {
         await this.tasks.cancelPending(m, id, ['deploy', 'undeploy']);
         if (d.status !== 'stopped') {
           // Not tied to the row (it is going): the satellite removes whatever runs under this id.
-          await this.tasks.enqueue(m, { organizationId: orgId, orbitId, satelliteId: d.satellite_id, type: 'undeploy', payload: { deploymentId: id, forced: true } });
+          await this.tasks.enqueue(m, {
+            organizationId: orgId,
+            orbitId,
+            satelliteId: d.satellite_id,
+            type: 'undeploy',
+            payload: { deploymentId: id, forced: true },
+          });
         }
         await m.query('DELETE FROM deployments WHERE id = $1', [id]);
         return true;
@@ -271,14 +428,30 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     return gone ? null : this.one(orbitId, id);
   }
 
-  private async requestUndeploy(m: EntityManager, d: DeploymentRow, forDelete: boolean): Promise<void> {
+  private async requestUndeploy(
+    m: EntityManager,
+    d: DeploymentRow,
+    forDelete: boolean,
+  ): Promise<void> {
     await this.tasks.cancelPending(m, d.id, ['deploy']);
-    await m.query(`UPDATE deployments SET status = 'stopping', updated_at = now() WHERE id = $1`, [d.id]);
-    await this.tasks.enqueue(m, { organizationId: d.organization_id, orbitId: d.orbit_id, satelliteId: d.satellite_id, deploymentId: d.id, type: 'undeploy', payload: { deploymentId: d.id, forDelete } });
+    await m.query(`UPDATE deployments SET status = 'stopping', updated_at = now() WHERE id = $1`, [
+      d.id,
+    ]);
+    await this.tasks.enqueue(m, {
+      organizationId: d.organization_id,
+      orbitId: d.orbit_id,
+      satelliteId: d.satellite_id,
+      deploymentId: d.id,
+      type: 'undeploy',
+      payload: { deploymentId: d.id, forDelete },
+    });
   }
 
   private async lock(m: EntityManager, orbitId: string, id: string): Promise<DeploymentRow> {
-    const rows: DeploymentRow[] = await m.query('SELECT * FROM deployments WHERE orbit_id = $1 AND id = $2 FOR UPDATE', [orbitId, id]);
+    const rows: DeploymentRow[] = await m.query(
+      'SELECT * FROM deployments WHERE orbit_id = $1 AND id = $2 FOR UPDATE',
+      [orbitId, id],
+    );
     if (!rows[0]) throw new DeploymentNotFound(id);
     return rows[0];
   }
@@ -287,7 +460,12 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
    * Where inference for a deployment goes, for a caller who may read it (404 otherwise).
    * Throws 409 while it has no inference URL.
    */
-  async inferenceTarget(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<string> {
+  async inferenceTarget(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<string> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'read']);
     const rows: { status: DeploymentStatus; inference_url: string | null }[] = await this.db.query(
       'SELECT status, inference_url FROM deployments WHERE orbit_id = $1 AND id = $2',
@@ -296,7 +474,11 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     const d = rows[0];
     if (!d) throw new DeploymentNotFound(id);
     if (!d.inference_url || (d.status !== 'active' && d.status !== 'not_responding')) {
-      throw new Conflict('deployment_not_active', `The deployment is ${d.status}; it serves requests once active`, { status: d.status });
+      throw new Conflict(
+        'deployment_not_active',
+        `The deployment is ${d.status}; it serves requests once active`,
+        { status: d.status },
+      );
     }
     return d.inference_url;
   }
@@ -304,8 +486,15 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
   /* ---------------- satellite side ---------------- */
 
   /** A deployment placed on the calling satellite (others are not revealed). */
-  private async own(sat: SatellitePrincipal, id: string, m: EntityManager = this.db.manager): Promise<DeploymentRow> {
-    const rows: DeploymentRow[] = await m.query('SELECT * FROM deployments WHERE id = $1 AND orbit_id = $2 AND satellite_id = $3', [id, sat.orbitId, sat.satelliteId]);
+  private async own(
+    sat: SatellitePrincipal,
+    id: string,
+    m: EntityManager = this.db.manager,
+  ): Promise<DeploymentRow> {
+    const rows: DeploymentRow[] = await m.query(
+      'SELECT * FROM deployments WHERE id = $1 AND orbit_id = $2 AND satellite_id = $3',
+      [id, sat.orbitId, sat.satelliteId],
+    );
     if (!rows[0]) throw new DeploymentNotFound(id);
     return rows[0];
   }
@@ -329,23 +518,39 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     };
   }
 
-  async artifactUrl(ctx: RequestContext, sat: SatellitePrincipal, id: string): Promise<DeploymentArtifactUrlDto> {
+  async artifactUrl(
+    ctx: RequestContext,
+    sat: SatellitePrincipal,
+    id: string,
+  ): Promise<DeploymentArtifactUrlDto> {
     const d = await this.own(sat, id);
     const u = await this.artifacts.downloadUrl(ctx, sat.organizationId, sat.orbitId, d.artifact_id);
     return { ...u, format: d.format };
   }
 
   /** The deployment's secret env, decrypted for its satellite (each reveal is audited). */
-  async resolveSecrets(ctx: RequestContext, sat: SatellitePrincipal, id: string): Promise<DeploymentSecretsDto> {
+  async resolveSecrets(
+    ctx: RequestContext,
+    sat: SatellitePrincipal,
+    id: string,
+  ): Promise<DeploymentSecretsDto> {
     const d = await this.own(sat, id);
     const refs = Object.entries(d.secret_refs);
     if (!refs.length) return { env: {} };
-    const byName = new Map((await this.secrets.list(ctx, sat.organizationId, sat.orbitId)).map((s) => [s.name, s.id]));
+    const byName = new Map(
+      (await this.secrets.list(ctx, sat.organizationId, sat.orbitId)).map((s) => [s.name, s.id]),
+    );
     const env: Record<string, string> = {};
     for (const [variable, name] of refs) {
       const secretId = byName.get(name);
-      if (!secretId) throw new Conflict('secret_missing', `Secret ${name} (for ${variable}) no longer exists in this orbit`);
-      env[variable] = (await this.secrets.reveal(ctx, sat.organizationId, sat.orbitId, secretId)).value;
+      if (!secretId)
+        throw new Conflict(
+          'secret_missing',
+          `Secret ${name} (for ${variable}) no longer exists in this orbit`,
+        );
+      env[variable] = (
+        await this.secrets.reveal(ctx, sat.organizationId, sat.orbitId, secretId)
+      ).value;
     }
     return { env };
   }
@@ -361,7 +566,13 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
           logs = COALESCE($5::jsonb, logs), logs_at = CASE WHEN $5::jsonb IS NULL THEN logs_at ELSE now() END,
           updated_at = now()
         WHERE id = $1`,
-      [id, dto.phase ?? null, at, dto.runtime ?? null, dto.logs ? JSON.stringify(dto.logs.slice(-LOG_LINES_KEPT)) : null],
+      [
+        id,
+        dto.phase ?? null,
+        at,
+        dto.runtime ?? null,
+        dto.logs ? JSON.stringify(dto.logs.slice(-LOG_LINES_KEPT)) : null,
+      ],
     );
   }
 
@@ -370,12 +581,17 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
    * reported unhealthy (or absent) becomes not_responding, and recovers when healthy again.
    * Answers with every deployment placed on the satellite and whether it should be running.
    */
-  async heartbeat(sat: SatellitePrincipal, dto: SatelliteHeartbeatDto): Promise<SatelliteHeartbeatResponseDto> {
+  async heartbeat(
+    sat: SatellitePrincipal,
+    dto: SatelliteHeartbeatDto,
+  ): Promise<SatelliteHeartbeatResponseDto> {
     await this.db.transaction(async (m) => {
       await this.satellites.touch(m, sat);
       for (const h of dto.deployments) {
         const health = { healthy: h.healthy, state: h.state, error: h.error ?? null };
-        const reason = h.healthy ? null : `Satellite reports the model ${h.state}${h.error ? `: ${h.error}` : ''}${h.logs?.length ? `\n${h.logs.slice(-20).join('\n')}` : ''}`;
+        const reason = h.healthy
+          ? null
+          : `Satellite reports the model ${h.state}${h.error ? `: ${h.error}` : ''}${h.logs?.length ? `\n${h.logs.slice(-20).join('\n')}` : ''}`;
         await m.query(
           `UPDATE deployments SET health = $4, last_health_at = now(),
                   logs = COALESCE($5::jsonb, logs), logs_at = CASE WHEN $5::jsonb IS NULL THEN logs_at ELSE now() END,
@@ -385,7 +601,15 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
                                        WHEN status = 'not_responding' AND $6 THEN NULL ELSE status_reason END,
                   updated_at = now()
             WHERE id = $1 AND orbit_id = $2 AND satellite_id = $3`,
-          [h.id, sat.orbitId, sat.satelliteId, health, h.logs ? JSON.stringify(h.logs.slice(-LOG_LINES_KEPT)) : null, h.healthy, reason],
+          [
+            h.id,
+            sat.orbitId,
+            sat.satelliteId,
+            health,
+            h.logs ? JSON.stringify(h.logs.slice(-LOG_LINES_KEPT)) : null,
+            h.healthy,
+            reason,
+          ],
         );
       }
     });
@@ -404,19 +628,31 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
    * Answers a satellite asking whether `token` may call `deploymentId` directly: the token must be
    * a user's (JWT or API key) who may read deployments in the deployment's orbit.
    */
-  async authorize(sat: SatellitePrincipal, callerCtx: RequestContext | null, deploymentId: string): Promise<{ allowed: boolean; reason?: string }> {
+  async authorize(
+    sat: SatellitePrincipal,
+    callerCtx: RequestContext | null,
+    deploymentId: string,
+  ): Promise<{ allowed: boolean; reason?: string }> {
     const rows: { organization_id: string; orbit_id: string }[] = await this.db.query(
       'SELECT organization_id, orbit_id FROM deployments WHERE id = $1 AND orbit_id = $2 AND satellite_id = $3',
       [deploymentId, sat.orbitId, sat.satelliteId],
     );
     if (!rows[0]) return { allowed: false, reason: 'unknown deployment' };
-    if (!callerCtx || callerCtx.principal.kind !== 'user') return { allowed: false, reason: 'invalid credentials' };
+    if (!callerCtx || callerCtx.principal.kind !== 'user')
+      return { allowed: false, reason: 'invalid credentials' };
     try {
-      await this.access.orbit(callerCtx, rows[0].organization_id, rows[0].orbit_id, ['deployment', 'read']);
+      await this.access.orbit(callerCtx, rows[0].organization_id, rows[0].orbit_id, [
+        'deployment',
+        'read',
+      ]);
       return { allowed: true };
     } catch (e) {
       const err = ensureError(e);
-      if ((err as { status?: number }).status === 403 || (err as { status?: number }).status === 404) return { allowed: false, reason: 'not allowed' };
+      if (
+        (err as { status?: number }).status === 403 ||
+        (err as { status?: number }).status === 404
+      )
+        return { allowed: false, reason: 'not allowed' };
       throw err;
     }
   }
@@ -440,14 +676,21 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
               phases = CASE WHEN phases ? 'healthy' THEN phases ELSE phases || jsonb_build_object('healthy', to_jsonb(now())) END,
               health = jsonb_build_object('healthy', true, 'state', 'running'), last_health_at = now(), updated_at = now()
         WHERE id = $1 AND status IN ('pending', 'deploying', 'not_responding', 'active', 'failed')`,
-      [t.deploymentId, typeof r.inferenceUrl === 'string' ? r.inferenceUrl : null, r.schema ?? null, typeof r.runtime === 'string' ? r.runtime : null],
+      [
+        t.deploymentId,
+        typeof r.inferenceUrl === 'string' ? r.inferenceUrl : null,
+        r.schema ?? null,
+        typeof r.runtime === 'string' ? r.runtime : null,
+      ],
     );
   }
 
   private async onDeployFailed(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
     const logs = Array.isArray(t.result?.logs) ? (t.result.logs as string[]) : null;
-    const reason = logs?.length ? `${t.error}\n--- last log lines ---\n${logs.join('\n')}` : t.error;
+    const reason = logs?.length
+      ? `${t.error}\n--- last log lines ---\n${logs.join('\n')}`
+      : t.error;
     await m.query(
       `UPDATE deployments SET status = 'failed', status_reason = $2, inference_url = NULL, updated_at = now(),
               logs = COALESCE($3::jsonb, logs), logs_at = CASE WHEN $3::jsonb IS NULL THEN logs_at ELSE now() END
@@ -486,18 +729,34 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 }
 
 function userId(ctx: RequestContext): string | null {
-  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+    ? ctx.principal.userId
+    : null;
 }
 
 /** Validates a `{NAME: string}` map from a request body. */
-function stringMap(value: Record<string, unknown>, field: string, keyOk: (k: string) => boolean, maxValue: number): Record<string, string> {
+function stringMap(
+  value: Record<string, unknown>,
+  field: string,
+  keyOk: (k: string) => boolean,
+  maxValue: number,
+): Record<string, string> {
   const problems: FieldProblem[] = [];
   const entries = Object.entries(value);
   if (entries.length > MAX_ENV) problems.push({ field, problems: [`at most ${MAX_ENV} entries`] });
   for (const [k, v] of entries) {
-    if (!keyOk(k)) problems.push({ field: `${field}.${k}`, problems: ['name must be letters, digits and _, not starting with a digit'] });
-    if (typeof v !== 'string') problems.push({ field: `${field}.${k}`, problems: ['must be a string'] });
-    else if (v.length > maxValue) problems.push({ field: `${field}.${k}`, problems: [`must be at most ${maxValue} characters`] });
+    if (!keyOk(k))
+      problems.push({
+        field: `${field}.${k}`,
+        problems: ['name must be letters, digits and _, not starting with a digit'],
+      });
+    if (typeof v !== 'string')
+      problems.push({ field: `${field}.${k}`, problems: ['must be a string'] });
+    else if (v.length > maxValue)
+      problems.push({
+        field: `${field}.${k}`,
+        problems: [`must be at most ${maxValue} characters`],
+      });
   }
   if (problems.length) throw new ValidationFailed(`Invalid ${field}`, problems);
   return value as Record<string, string>;
@@ -505,7 +764,14 @@ function stringMap(value: Record<string, unknown>, field: string, keyOk: (k: str
 
 function toResponse(r: DeploymentRow): DeploymentResponseDto {
   const health: DeploymentHealthDto | null =
-    r.health && r.last_health_at ? { healthy: r.health.healthy, state: r.health.state, error: r.health.error ?? null, checkedAt: r.last_health_at.toISOString() } : null;
+    r.health && r.last_health_at
+      ? {
+          healthy: r.health.healthy,
+          state: r.health.state,
+          error: r.health.error ?? null,
+          checkedAt: r.last_health_at.toISOString(),
+        }
+      : null;
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -527,7 +793,15 @@ function toResponse(r: DeploymentRow): DeploymentResponseDto {
     phases: r.phases,
     health,
     lastTask: r.task_id
-      ? { id: r.task_id, type: r.task_type!, status: r.task_status!, attempt: r.task_attempt!, maxAttempts: r.task_max_attempts!, progress: r.task_progress, error: r.task_error }
+      ? {
+          id: r.task_id,
+          type: r.task_type!,
+          status: r.task_status!,
+          attempt: r.task_attempt!,
+          maxAttempts: r.task_max_attempts!,
+          progress: r.task_progress,
+          error: r.task_error,
+        }
       : null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

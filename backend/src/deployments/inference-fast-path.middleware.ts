@@ -4,7 +4,8 @@ import { bearerToken } from '../common/auth/auth.guard.js';
 import { InferenceProxy } from './inference-proxy.service.js';
 import { InferenceRouteCache } from './inference-route-cache.js';
 
-const ROUTE = /^\/v1\/organizations\/([^/]+)\/orbits\/([^/]+)\/deployments\/([^/]+)\/(predict|proxy(\/[^?]*)?)(\?.*)?$/;
+const ROUTE =
+  /^\/v1\/organizations\/([^/]+)\/orbits\/([^/]+)\/deployments\/([^/]+)\/(predict|proxy(\/[^?]*)?)(\?.*)?$/;
 
 /**
  * Inference requests whose caller was checked for this deployment moments ago go straight to the

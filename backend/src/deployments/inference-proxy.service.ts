@@ -23,7 +23,8 @@ const HOP_HEADERS = new Set([
 const UPSTREAM_HEADERS_TIMEOUT_MS = 120_000;
 
 /** Streaming paths whose bodies the API must not parse (see app.factory's JSON parser). */
-export const STREAMED_BODY_PATH = /^\/v1\/organizations\/[^/]+\/orbits\/[^/]+\/deployments\/[^/]+\/(predict|proxy)(\/|$)/;
+export const STREAMED_BODY_PATH =
+  /^\/v1\/organizations\/[^/]+\/orbits\/[^/]+\/deployments\/[^/]+\/(predict|proxy)(\/|$)/;
 
 /**
  * Pipes a request to a deployment's inference URL and the answer back, without buffering either
@@ -33,8 +34,16 @@ export const STREAMED_BODY_PATH = /^\/v1\/organizations\/[^/]+\/orbits\/[^/]+\/d
 @Injectable()
 export class InferenceProxy implements OnModuleDestroy {
   private readonly log = new Logger('InferenceProxy');
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 30_000 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 30_000 });
+  private readonly httpAgent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    keepAliveMsecs: 30_000,
+  });
+  private readonly httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    keepAliveMsecs: 30_000,
+  });
 
   onModuleDestroy(): void {
     this.httpAgent.destroy();
@@ -45,7 +54,8 @@ export class InferenceProxy implements OnModuleDestroy {
   forward(req: Request, res: Response, base: string, path: string): void {
     const target = new URL(base.replace(/\/+$/, '') + path);
     const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP_HEADERS.has(k) && v !== undefined) headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (!HOP_HEADERS.has(k) && v !== undefined) headers[k] = v;
     const token = bearerToken(req);
     if (token) headers.authorization = `Bearer ${token}`;
     headers['x-request-id'] = String(req.id ?? '');
@@ -56,11 +66,14 @@ export class InferenceProxy implements OnModuleDestroy {
       headers,
       agent: isHttps ? this.httpsAgent : this.httpAgent,
     });
-    upstream.setTimeout(UPSTREAM_HEADERS_TIMEOUT_MS, () => upstream.destroy(new Error('upstream timed out')));
+    upstream.setTimeout(UPSTREAM_HEADERS_TIMEOUT_MS, () =>
+      upstream.destroy(new Error('upstream timed out')),
+    );
     upstream.on('response', (up) => {
       upstream.setTimeout(0);
       const out: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(up.headers)) if (!HOP_HEADERS.has(k) && k !== 'set-cookie' && v !== undefined) out[k] = v;
+      for (const [k, v] of Object.entries(up.headers))
+        if (!HOP_HEADERS.has(k) && k !== 'set-cookie' && v !== undefined) out[k] = v;
       res.writeHead(up.statusCode ?? 502, out);
       // SSE: send each chunk as soon as it arrives.
       res.flushHeaders();
@@ -73,7 +86,13 @@ export class InferenceProxy implements OnModuleDestroy {
         return;
       }
       this.log.warn(`Upstream ${target.origin} failed: ${e.message}`);
-      res.status(502).json({ code: 'deployment_unreachable', message: `The deployment did not answer: ${e.message}`, requestId: String(req.id ?? '') });
+      res
+        .status(502)
+        .json({
+          code: 'deployment_unreachable',
+          message: `The deployment did not answer: ${e.message}`,
+          requestId: String(req.id ?? ''),
+        });
     });
     // The caller hung up: stop the upstream work too.
     res.on('close', () => {

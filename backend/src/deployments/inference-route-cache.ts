@@ -38,7 +38,11 @@ export class InferenceRouteCache {
 
   set(token: string, org: string, orbit: string, deploymentId: string, target: string): void {
     if (this.entries.size >= MAX_ENTRIES) this.prune();
-    this.entries.set(this.key(token, org, orbit, deploymentId), { target, deploymentId, expires: Date.now() + INFERENCE_ROUTE_TTL_MS });
+    this.entries.set(this.key(token, org, orbit, deploymentId), {
+      target,
+      deploymentId,
+      expires: Date.now() + INFERENCE_ROUTE_TTL_MS,
+    });
   }
 
   forgetDeployment(deploymentId: string): void {
@@ -48,6 +52,7 @@ export class InferenceRouteCache {
   private prune(): void {
     const now = Date.now();
     for (const [k, e] of this.entries) if (e.expires <= now) this.entries.delete(k);
-    if (this.entries.size >= MAX_ENTRIES) [...this.entries.keys()].slice(0, MAX_ENTRIES / 2).forEach((k) => this.entries.delete(k));
+    if (this.entries.size >= MAX_ENTRIES)
+      [...this.entries.keys()].slice(0, MAX_ENTRIES / 2).forEach((k) => this.entries.delete(k));
   }
 }

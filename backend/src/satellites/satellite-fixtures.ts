@@ -7,7 +7,16 @@ import type { TaskEnqueue } from '../tasks/task.types.js';
 
 /** Capabilities a test satellite pairs with; override any field. */
 export function capabilities(overrides: Record<string, unknown> = {}) {
-  return { runtimes: ['process'], gpus: [], cpus: 2, memoryMb: 4096, formats: ['onnx', 'gguf'], taskTypes: ['deploy', 'undeploy', 'load_model'], maxConcurrency: 4, ...overrides };
+  return {
+    runtimes: ['process'],
+    gpus: [],
+    cpus: 2,
+    memoryMb: 4096,
+    formats: ['onnx', 'gguf'],
+    taskTypes: ['deploy', 'undeploy', 'load_model'],
+    maxConcurrency: 4,
+    ...overrides,
+  };
 }
 
 /** Creates a satellite in an orbit through the API and pairs it; returns its id, key and a client with the key. */
@@ -18,10 +27,16 @@ export async function pairedSatellite(
   orbit: string,
   opts: { name?: string; capabilities?: Record<string, unknown>; baseUrl?: string } = {},
 ): Promise<{ id: string; key: string; sat: Http }> {
-  const c = await user.post(`/v1/organizations/${org}/orbits/${orbit}/satellites`, { name: opts.name ?? `sat-${Math.random().toString(36).slice(2, 8)}` });
+  const c = await user.post(`/v1/organizations/${org}/orbits/${orbit}/satellites`, {
+    name: opts.name ?? `sat-${Math.random().toString(36).slice(2, 8)}`,
+  });
   if (c.status !== 201) throw new Error(`create satellite: ${c.status} ${JSON.stringify(c.body)}`);
   const sat = http(baseURL, c.body.key);
-  const p = await sat.post('/satellites/v1/pair', { baseUrl: opts.baseUrl ?? 'http://127.0.0.1:1', version: 'test', capabilities: capabilities(opts.capabilities) });
+  const p = await sat.post('/satellites/v1/pair', {
+    baseUrl: opts.baseUrl ?? 'http://127.0.0.1:1',
+    version: 'test',
+    capabilities: capabilities(opts.capabilities),
+  });
   if (p.status !== 200) throw new Error(`pair: ${p.status} ${JSON.stringify(p.body)}`);
   return { id: c.body.id, key: c.body.key, sat };
 }

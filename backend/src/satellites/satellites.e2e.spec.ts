@@ -21,7 +21,9 @@ let satA: Awaited<ReturnType<typeof pairedSatellite>>;
 let deploymentId: string;
 
 async function tinyOnnx(): Promise<Buffer> {
-  const mod = (await import(/* @vite-ignore */ path.join(SATELLITE_DIR, 'src', 'testing', 'tiny-onnx.ts'))) as { encodeTinyOnnx(kind: 'linear'): Uint8Array };
+  const mod = (await import(
+    /* @vite-ignore */ path.join(SATELLITE_DIR, 'src', 'testing', 'tiny-onnx.ts')
+  )) as { encodeTinyOnnx(kind: 'linear'): Uint8Array };
   return Buffer.from(mod.encodeTinyOnnx('linear'));
 }
 
@@ -39,10 +41,19 @@ beforeAll(async () => {
   ob = `/v1/organizations/${owner.org.id}/orbits/${owner.orbit.id}`;
   onnx = await tinyOnnx();
   const reg = registry(owner.client, owner.org.id, owner.orbit.id);
-  artifactId = (await reg.upload((await reg.collection()).id, onnx, { name: 'linear', fileName: 'linear.onnx' })).id;
-  satA = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, { name: 'sat-a' });
+  artifactId = (
+    await reg.upload((await reg.collection()).id, onnx, { name: 'linear', fileName: 'linear.onnx' })
+  ).id;
+  satA = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, {
+    name: 'sat-a',
+  });
   await owner.client.post(`${ob}/secrets`, { name: 'HF_TOKEN', value: 'hf-secret-value' });
-  const d = await owner.client.post(`${ob}/deployments`, { artifactId, name: 'victim-deployment', secrets: { HF_TOKEN: 'HF_TOKEN' }, env: { MODE: 'fast' } });
+  const d = await owner.client.post(`${ob}/deployments`, {
+    artifactId,
+    name: 'victim-deployment',
+    secrets: { HF_TOKEN: 'HF_TOKEN' },
+    env: { MODE: 'fast' },
+  });
   if (d.status !== 201) throw new Error(`deployment: ${d.status} ${JSON.stringify(d.body)}`);
   deploymentId = d.body.id;
 }, 60_000);
@@ -52,25 +63,44 @@ describe('satellites', () => {
   it('creates a satellite whose key is shown once and stored as a keyed hash', async () => {
     const c = await owner.client.post(`${ob}/satellites`, { name: 'gpu-1', description: 'rack 4' });
     expect(c.status).toBe(201);
-    expect(c.body).toMatchObject({ name: 'gpu-1', paired: false, status: 'offline', capabilities: null, key: expect.stringMatching(/^sat_/) });
+    expect(c.body).toMatchObject({
+      name: 'gpu-1',
+      paired: false,
+      status: 'offline',
+      capabilities: null,
+      key: expect.stringMatching(/^sat_/),
+    });
     expect(c.body.keyPrefix).toBe(c.body.key.slice(0, 8));
     const got = await owner.client.get(`${ob}/satellites/${c.body.id}`);
     expect(got.body.key).toBeUndefined();
     const listed = await owner.client.get(`${ob}/satellites`);
     expect(listed.body.map((s: { name: string }) => s.name)).toContain('gpu-1');
     expect(JSON.stringify(listed.body)).not.toContain(c.body.key);
-    const [row] = await database(t).query('SELECT key_hash FROM satellites WHERE id = $1', [c.body.id]);
+    const [row] = await database(t).query('SELECT key_hash FROM satellites WHERE id = $1', [
+      c.body.id,
+    ]);
     expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.key_hash).not.toContain(c.body.key.slice(4));
   });
 
   it('pairs with capabilities and derives active, stale and offline from the last heartbeat', async () => {
     const s = await owner.client.get(`${ob}/satellites/${satA.id}`);
-    expect(s.body).toMatchObject({ paired: true, status: 'active', version: 'test', capabilities: { formats: ['onnx', 'gguf'], maxConcurrency: 4, gpus: [] } });
+    expect(s.body).toMatchObject({
+      paired: true,
+      status: 'active',
+      version: 'test',
+      capabilities: { formats: ['onnx', 'gguf'], maxConcurrency: 4, gpus: [] },
+    });
     const db = database(t);
-    await db.query(`UPDATE satellites SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [satA.id]);
+    await db.query(
+      `UPDATE satellites SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`,
+      [satA.id],
+    );
     expect((await owner.client.get(`${ob}/satellites/${satA.id}`)).body.status).toBe('stale');
-    await db.query(`UPDATE satellites SET last_heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [satA.id]);
+    await db.query(
+      `UPDATE satellites SET last_heartbeat_at = now() - interval '10 minutes' WHERE id = $1`,
+      [satA.id],
+    );
     expect((await owner.client.get(`${ob}/satellites/${satA.id}`)).body.status).toBe('offline');
     // A heartbeat brings it back.
     expect((await satA.sat.post('/satellites/v1/heartbeat', { deployments: [] })).status).toBe(200);
@@ -78,26 +108,41 @@ describe('satellites', () => {
   });
 
   it('renames, regenerates the key (the old one stops working) and refuses duplicates', async () => {
-    const s = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, { name: 'to-rename' });
+    const s = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, {
+      name: 'to-rename',
+    });
     const r = await owner.client.patch(`${ob}/satellites/${s.id}`, { name: 'renamed' });
     expect(r.status).toBe(200);
     expect(r.body.name).toBe('renamed');
-    expect((await owner.client.patch(`${ob}/satellites/${s.id}`, { name: 'sat-a' })).status).toBe(409);
+    expect((await owner.client.patch(`${ob}/satellites/${s.id}`, { name: 'sat-a' })).status).toBe(
+      409,
+    );
     const k = await owner.client.post(`${ob}/satellites/${s.id}/key`);
     expect(k.status).toBe(201);
     expect(k.body.key).not.toBe(s.key);
     expect((await s.sat.get('/satellites/v1/me')).status).toBe(401);
-    expect((await http(t.baseURL, k.body.key).get('/satellites/v1/me')).body).toMatchObject({ id: s.id, name: 'renamed' });
+    expect((await http(t.baseURL, k.body.key).get('/satellites/v1/me')).body).toMatchObject({
+      id: s.id,
+      name: 'renamed',
+    });
   });
 
   it('refuses to delete a satellite while deployments use it, deletes it afterwards', async () => {
-    const s = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, { name: 'busy' });
-    const d = await owner.client.post(`${ob}/deployments`, { artifactId, name: 'on-busy', satelliteId: s.id });
+    const s = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, {
+      name: 'busy',
+    });
+    const d = await owner.client.post(`${ob}/deployments`, {
+      artifactId,
+      name: 'on-busy',
+      satelliteId: s.id,
+    });
     expect(d.status).toBe(201);
     const del = await owner.client.delete(`${ob}/satellites/${s.id}`);
     expect(del.status).toBe(409);
     expect(del.body.code).toBe('satellite_in_use');
-    expect((await owner.client.delete(`${ob}/deployments/${d.body.id}?force=true`)).status).toBe(204);
+    expect((await owner.client.delete(`${ob}/deployments/${d.body.id}?force=true`)).status).toBe(
+      204,
+    );
     expect((await owner.client.delete(`${ob}/satellites/${s.id}`)).status).toBe(204);
     expect((await s.sat.get('/satellites/v1/me')).status).toBe(401);
   });
@@ -113,38 +158,106 @@ describe('satellites', () => {
       [`${ob}/deployments`, { artifactId, name: 'x', resources: { gpus: -1 } }],
       [`${ob}/deployments`, { artifactId: 'not-a-uuid', name: 'x' }],
       [`${ob}/deployments`, { artifactId: '00000000-0000-4000-8000-000000000000', name: 'x' }],
-      [`${ob}/deployments`, { artifactId, name: 'x', satelliteId: '00000000-0000-4000-8000-000000000000' }],
+      [
+        `${ob}/deployments`,
+        { artifactId, name: 'x', satelliteId: '00000000-0000-4000-8000-000000000000' },
+      ],
       [`${ob}/deployments`, { artifactId, name: 'victim-deployment' }],
     ];
     for (const [p, body] of bad) {
       const r = await owner.client.post(p, body);
-      expect([400, 404, 409], `${p} ${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`).toContain(r.status);
+      expect(
+        [400, 404, 409],
+        `${p} ${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`,
+      ).toContain(r.status);
       expect(Object.keys(r.body)).toEqual(expect.arrayContaining(['code', 'message', 'requestId']));
     }
     // Pairing with bad capabilities is refused too.
-    for (const caps of [{}, { runtimes: ['vm'] }, { maxConcurrency: 0 }, { gpus: [{ model: 'x' }] }]) {
-      const r = await satA.sat.post('/satellites/v1/pair', { baseUrl: 'http://127.0.0.1:1', version: 't', capabilities: { ...(Object.keys(caps).length ? { runtimes: ['process'], gpus: [], cpus: 1, memoryMb: 1, formats: ['onnx'], taskTypes: ['deploy'], maxConcurrency: 1 } : {}), ...caps } });
+    for (const caps of [
+      {},
+      { runtimes: ['vm'] },
+      { maxConcurrency: 0 },
+      { gpus: [{ model: 'x' }] },
+    ]) {
+      const r = await satA.sat.post('/satellites/v1/pair', {
+        baseUrl: 'http://127.0.0.1:1',
+        version: 't',
+        capabilities: {
+          ...(Object.keys(caps).length
+            ? {
+                runtimes: ['process'],
+                gpus: [],
+                cpus: 1,
+                memoryMb: 1,
+                formats: ['onnx'],
+                taskTypes: ['deploy'],
+                maxConcurrency: 1,
+              }
+            : {}),
+          ...caps,
+        },
+      });
       expect(r.status, JSON.stringify(caps)).toBe(400);
     }
-    expect((await satA.sat.post('/satellites/v1/pair', { baseUrl: 'not a url', version: 't', capabilities: {} })).status).toBe(400);
+    expect(
+      (
+        await satA.sat.post('/satellites/v1/pair', {
+          baseUrl: 'not a url',
+          version: 't',
+          capabilities: {},
+        })
+      ).status,
+    ).toBe(400);
     // An unpaired satellite, or one that cannot serve the format, is refused.
     const unpaired = await owner.client.post(`${ob}/satellites`, { name: 'unpaired' });
-    expect((await owner.client.post(`${ob}/deployments`, { artifactId, name: 'x', satelliteId: unpaired.body.id })).body.code).toBe('satellite_not_paired');
+    expect(
+      (
+        await owner.client.post(`${ob}/deployments`, {
+          artifactId,
+          name: 'x',
+          satelliteId: unpaired.body.id,
+        })
+      ).body.code,
+    ).toBe('satellite_not_paired');
     await owner.client.delete(`${ob}/satellites/${unpaired.body.id}`);
-    const ggufOnly = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, { name: 'gguf-only', capabilities: { formats: ['gguf'] } });
-    expect((await owner.client.post(`${ob}/deployments`, { artifactId, name: 'x', satelliteId: ggufOnly.id })).body.code).toBe('satellite_cannot_serve');
+    const ggufOnly = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, {
+      name: 'gguf-only',
+      capabilities: { formats: ['gguf'] },
+    });
+    expect(
+      (
+        await owner.client.post(`${ob}/deployments`, {
+          artifactId,
+          name: 'x',
+          satelliteId: ggufOnly.id,
+        })
+      ).body.code,
+    ).toBe('satellite_cannot_serve');
     await owner.client.delete(`${ob}/satellites/${ggufOnly.id}`);
     const after = await counts();
-    expect({ deployments: after.deployments, tasks: after.tasks }).toEqual({ deployments: before.deployments, tasks: before.tasks });
+    expect({ deployments: after.deployments, tasks: after.tasks }).toEqual({
+      deployments: before.deployments,
+      tasks: before.tasks,
+    });
     // Another orbit without satellites: nobody can take it.
-    const other = await owner.client.post(`/v1/organizations/${owner.org.id}/orbits`, { name: 'empty-orbit' });
+    const other = await owner.client.post(`/v1/organizations/${owner.org.id}/orbits`, {
+      name: 'empty-orbit',
+    });
     const reg = registry(owner.client, owner.org.id, other.body.id);
-    const art = await reg.upload((await reg.collection()).id, onnx, { name: 'm', fileName: 'm.onnx' });
-    const none = await owner.client.post(`/v1/organizations/${owner.org.id}/orbits/${other.body.id}/deployments`, { artifactId: art.id, name: 'x' });
+    const art = await reg.upload((await reg.collection()).id, onnx, {
+      name: 'm',
+      fileName: 'm.onnx',
+    });
+    const none = await owner.client.post(
+      `/v1/organizations/${owner.org.id}/orbits/${other.body.id}/deployments`,
+      { artifactId: art.id, name: 'x' },
+    );
     expect(none.status).toBe(409);
     expect(none.body.code).toBe('no_satellite_available');
     // An artifact of another orbit is not found from this one.
-    expect((await owner.client.post(`${ob}/deployments`, { artifactId: art.id, name: 'x' })).status).toBe(404);
+    expect(
+      (await owner.client.post(`${ob}/deployments`, { artifactId: art.id, name: 'x' })).status,
+    ).toBe(404);
   });
 });
 
@@ -152,7 +265,13 @@ describe('satellite keys', () => {
   it('reach the deployments, artifacts and secrets of their own satellite', async () => {
     const spec = await satA.sat.get(`/satellites/v1/deployments/${deploymentId}`);
     expect(spec.status).toBe(200);
-    expect(spec.body).toMatchObject({ id: deploymentId, format: 'onnx', size: onnx.length, env: { MODE: 'fast' }, secretEnv: ['HF_TOKEN'] });
+    expect(spec.body).toMatchObject({
+      id: deploymentId,
+      format: 'onnx',
+      size: onnx.length,
+      env: { MODE: 'fast' },
+      secretEnv: ['HF_TOKEN'],
+    });
     const url = await satA.sat.get(`/satellites/v1/deployments/${deploymentId}/artifact-url`);
     expect(url.body).toMatchObject({ sha256: spec.body.sha256, size: onnx.length, format: 'onnx' });
     const bytes = Buffer.from(await (await fetch(url.body.url)).arrayBuffer());
@@ -169,27 +288,64 @@ describe('satellite keys', () => {
 
   it('marks an active deployment not_responding from heartbeats, and active again when healthy', async () => {
     const db = database(t);
-    await db.query(`UPDATE deployments SET status = 'active', inference_url = 'http://127.0.0.1:1/deployments/x' WHERE id = $1`, [deploymentId]);
-    const sick = await satA.sat.post('/satellites/v1/heartbeat', { deployments: [{ id: deploymentId, healthy: false, state: 'exited', error: 'process exited', logs: ['loading', 'segfault'] }] });
+    await db.query(
+      `UPDATE deployments SET status = 'active', inference_url = 'http://127.0.0.1:1/deployments/x' WHERE id = $1`,
+      [deploymentId],
+    );
+    const sick = await satA.sat.post('/satellites/v1/heartbeat', {
+      deployments: [
+        {
+          id: deploymentId,
+          healthy: false,
+          state: 'exited',
+          error: 'process exited',
+          logs: ['loading', 'segfault'],
+        },
+      ],
+    });
     expect(sick.status).toBe(200);
     let d = (await owner.client.get(`${ob}/deployments/${deploymentId}`)).body;
-    expect(d).toMatchObject({ status: 'not_responding', health: { healthy: false, state: 'exited' } });
+    expect(d).toMatchObject({
+      status: 'not_responding',
+      health: { healthy: false, state: 'exited' },
+    });
     expect(d.statusReason).toContain('segfault');
-    expect((await owner.client.get(`${ob}/deployments/${deploymentId}/logs`)).body.lines).toEqual(['loading', 'segfault']);
-    await satA.sat.post('/satellites/v1/heartbeat', { deployments: [{ id: deploymentId, healthy: true, state: 'running' }] });
+    expect((await owner.client.get(`${ob}/deployments/${deploymentId}/logs`)).body.lines).toEqual([
+      'loading',
+      'segfault',
+    ]);
+    await satA.sat.post('/satellites/v1/heartbeat', {
+      deployments: [{ id: deploymentId, healthy: true, state: 'running' }],
+    });
     d = (await owner.client.get(`${ob}/deployments/${deploymentId}`)).body;
     expect(d).toMatchObject({ status: 'active', statusReason: null, health: { healthy: true } });
     // A satellite that goes quiet: the API marks its active deployments not_responding.
-    await db.query(`UPDATE deployments SET last_health_at = now() - interval '10 minutes' WHERE id = $1`, [deploymentId]);
+    await db.query(
+      `UPDATE deployments SET last_health_at = now() - interval '10 minutes' WHERE id = $1`,
+      [deploymentId],
+    );
     expect(await t.app.get(DeploymentsService).markStale()).toBeGreaterThanOrEqual(1);
-    expect((await owner.client.get(`${ob}/deployments/${deploymentId}`)).body.status).toBe('not_responding');
-    await db.query(`UPDATE deployments SET status = 'pending', inference_url = NULL, health = NULL, logs = '[]', status_reason = NULL WHERE id = $1`, [deploymentId]);
+    expect((await owner.client.get(`${ob}/deployments/${deploymentId}`)).body.status).toBe(
+      'not_responding',
+    );
+    await db.query(
+      `UPDATE deployments SET status = 'pending', inference_url = NULL, health = NULL, logs = '[]', status_reason = NULL WHERE id = $1`,
+      [deploymentId],
+    );
   });
 
   it('reach nothing of another satellite, orbit or organization', async () => {
-    const sameOrbit = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, { name: 'neighbour' });
+    const sameOrbit = await pairedSatellite(owner.client, t.baseURL, owner.org.id, owner.orbit.id, {
+      name: 'neighbour',
+    });
     const stranger = await signupUser(t.baseURL, 'sat-stranger@else.test');
-    const foreign = await pairedSatellite(stranger.client, t.baseURL, stranger.org.id, stranger.orbit.id, { name: 'foreign' });
+    const foreign = await pairedSatellite(
+      stranger.client,
+      t.baseURL,
+      stranger.org.id,
+      stranger.orbit.id,
+      { name: 'foreign' },
+    );
     const before = await owner.client.get(`${ob}/deployments/${deploymentId}`);
     for (const other of [sameOrbit, foreign]) {
       for (const p of ['', '/artifact-url', '/secrets']) {
@@ -197,19 +353,34 @@ describe('satellite keys', () => {
         expect(r.status, p).toBe(404);
         expect(JSON.stringify(r.body)).not.toContain('hf-secret-value');
       }
-      expect((await other.sat.post(`/satellites/v1/deployments/${deploymentId}/report`, { phase: 'healthy' })).status).toBe(404);
-      const hb = await other.sat.post('/satellites/v1/heartbeat', { deployments: [{ id: deploymentId, healthy: false, state: 'exited', logs: ['pwned'] }] });
+      expect(
+        (
+          await other.sat.post(`/satellites/v1/deployments/${deploymentId}/report`, {
+            phase: 'healthy',
+          })
+        ).status,
+      ).toBe(404);
+      const hb = await other.sat.post('/satellites/v1/heartbeat', {
+        deployments: [{ id: deploymentId, healthy: false, state: 'exited', logs: ['pwned'] }],
+      });
       expect(hb.status).toBe(200);
       expect(hb.body.deployments.map((x: { id: string }) => x.id)).not.toContain(deploymentId);
-      const auth = await other.sat.post('/satellites/v1/authorize', { token: owner.token, deploymentId });
+      const auth = await other.sat.post('/satellites/v1/authorize', {
+        token: owner.token,
+        deploymentId,
+      });
       expect(auth.body.allowed).toBe(false);
-      expect((await other.sat.post('/satellites/v1/tasks/claim', { waitMs: 0 })).body.task).toBeNull();
+      expect(
+        (await other.sat.post('/satellites/v1/tasks/claim', { waitMs: 0 })).body.task,
+      ).toBeNull();
     }
     // The registry's own satellite-readable route stays within the satellite's orbit.
     expect((await foreign.sat.get(`${ob}/artifacts/${artifactId}/download-url`)).status).toBe(404);
     const after = await owner.client.get(`${ob}/deployments/${deploymentId}`);
     expect(after.body.phases).toEqual(before.body.phases);
-    expect((await owner.client.get(`${ob}/deployments/${deploymentId}/logs`)).body.lines).toEqual([]);
+    expect((await owner.client.get(`${ob}/deployments/${deploymentId}/logs`)).body.lines).toEqual(
+      [],
+    );
     // Satellite keys are not user credentials.
     for (const p of [ob, `${ob}/deployments`, `${ob}/satellites`]) {
       expect((await satA.sat.get(p)).status, p).toBe(403);
@@ -218,15 +389,32 @@ describe('satellite keys', () => {
   });
 
   it('authorizes direct inference only for users who may read the deployment', async () => {
-    const ok = await satA.sat.post('/satellites/v1/authorize', { token: owner.token, deploymentId });
+    const ok = await satA.sat.post('/satellites/v1/authorize', {
+      token: owner.token,
+      deploymentId,
+    });
     expect(ok.body).toEqual({ allowed: true, ttlSec: 10 });
     const key = (await owner.client.post('/v1/users/me/api-keys', { name: 'k' })).body.key;
-    expect((await satA.sat.post('/satellites/v1/authorize', { token: key, deploymentId })).body.allowed).toBe(true);
+    expect(
+      (await satA.sat.post('/satellites/v1/authorize', { token: key, deploymentId })).body.allowed,
+    ).toBe(true);
     const outsider = await signupUser(t.baseURL, 'sat-outsider@else.test');
-    expect((await satA.sat.post('/satellites/v1/authorize', { token: outsider.token, deploymentId })).body.allowed).toBe(false);
-    expect((await satA.sat.post('/satellites/v1/authorize', { token: 'garbage', deploymentId })).body.allowed).toBe(false);
-    expect((await satA.sat.post('/satellites/v1/authorize', { token: satA.key, deploymentId })).body.allowed).toBe(false);
-    expect((await owner.client.post('/satellites/v1/authorize', { token: owner.token, deploymentId })).status).toBe(403);
+    expect(
+      (await satA.sat.post('/satellites/v1/authorize', { token: outsider.token, deploymentId }))
+        .body.allowed,
+    ).toBe(false);
+    expect(
+      (await satA.sat.post('/satellites/v1/authorize', { token: 'garbage', deploymentId })).body
+        .allowed,
+    ).toBe(false);
+    expect(
+      (await satA.sat.post('/satellites/v1/authorize', { token: satA.key, deploymentId })).body
+        .allowed,
+    ).toBe(false);
+    expect(
+      (await owner.client.post('/satellites/v1/authorize', { token: owner.token, deploymentId }))
+        .status,
+    ).toBe(403);
   });
 });
 
@@ -252,7 +440,10 @@ describe('tenancy of satellite and deployment routes', () => {
       { method: 'POST', path: `${d}/redeploy` },
       { method: 'POST', path: `${d}/predict`, body: { inputs: {} } },
       { method: 'POST', path: `${d}/proxy/v1/chat/completions`, body: {} },
-      ...['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'SEARCH'].map((method) => ({ method, path: `${d}/proxy/schema` })),
+      ...['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'SEARCH'].map((method) => ({
+        method,
+        path: `${d}/proxy/schema`,
+      })),
     ];
   });
 
@@ -260,7 +451,10 @@ describe('tenancy of satellite and deployment routes', () => {
     const before = await counts();
     for (const r of routes) {
       const res = await client.call(r.method, r.path, r.body);
-      expect([403, 404], `${r.method} ${r.path} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+      expect(
+        [403, 404],
+        `${r.method} ${r.path} → ${res.status} ${JSON.stringify(res.body)}`,
+      ).toContain(res.status);
       expect(JSON.stringify(res.body)).not.toContain('victim-deployment');
       expect(JSON.stringify(res.body)).not.toContain('sat-a');
     }
@@ -281,14 +475,24 @@ describe('tenancy of satellite and deployment routes', () => {
 
   it('denies an organization member who is not in the orbit', async () => {
     const member = await signupUser(t.baseURL, 'tenancy-member@corp.test');
-    const inv = await owner.client.post(`/v1/organizations/${owner.org.id}/invitations`, { email: 'tenancy-member@corp.test', role: 'member' });
-    expect((await member.client.post(`/v1/users/me/invitations/${inv.body.id}/accept`)).status).toBe(204);
+    const inv = await owner.client.post(`/v1/organizations/${owner.org.id}/invitations`, {
+      email: 'tenancy-member@corp.test',
+      role: 'member',
+    });
+    expect(
+      (await member.client.post(`/v1/users/me/invitations/${inv.body.id}/accept`)).status,
+    ).toBe(204);
     await expectDeniedEverywhere(member.client);
   });
 
   it('denies a key scoped to another orbit of the same organization', async () => {
-    const other = await owner.client.post(`/v1/organizations/${owner.org.id}/orbits`, { name: 'scoped-elsewhere' });
-    const key = await owner.client.post('/v1/users/me/api-keys', { name: 'scoped', orbitId: other.body.id });
+    const other = await owner.client.post(`/v1/organizations/${owner.org.id}/orbits`, {
+      name: 'scoped-elsewhere',
+    });
+    const key = await owner.client.post('/v1/users/me/api-keys', {
+      name: 'scoped',
+      orbitId: other.body.id,
+    });
     await expectDeniedEverywhere(http(t.baseURL, key.body.key));
   });
 });

@@ -5,7 +5,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
-import { systemContext, type RequestContext, type SatellitePrincipal } from '../common/auth/principal.js';
+import {
+  systemContext,
+  type RequestContext,
+  type SatellitePrincipal,
+} from '../common/auth/principal.js';
 import { TokenResolvers } from '../common/auth/token-resolvers.js';
 import { deriveKey, generateToken, hashToken } from '../common/crypto.js';
 import { Conflict, NotFound, isUniqueViolation } from '../common/errors.js';
@@ -110,7 +114,12 @@ export class SatellitesService implements OnModuleInit {
       this.lastSeen.set(s.id, Date.now());
       await this.db.query('UPDATE satellites SET last_heartbeat_at = now() WHERE id = $1', [s.id]);
     }
-    return { kind: 'satellite', satelliteId: s.id, organizationId: s.organization_id, orbitId: s.orbit_id };
+    return {
+      kind: 'satellite',
+      satelliteId: s.id,
+      organizationId: s.organization_id,
+      orbitId: s.orbit_id,
+    };
   }
 
   /**
@@ -120,9 +129,14 @@ export class SatellitesService implements OnModuleInit {
    */
   async ensureLocal(dataDir: string, adminEmail: string): Promise<void> {
     const file = path.join(dataDir, LOCAL_SATELLITE_KEY_FILE);
-    const current = await fs.readFile(file, 'utf8').then((k) => k.trim(), () => null);
+    const current = await fs.readFile(file, 'utf8').then(
+      (k) => k.trim(),
+      () => null,
+    );
     if (current) {
-      const rows: unknown[] = await this.db.query('SELECT 1 FROM satellites WHERE key_hash = $1', [hashToken(current, this.key)]);
+      const rows: unknown[] = await this.db.query('SELECT 1 FROM satellites WHERE key_hash = $1', [
+        hashToken(current, this.key),
+      ]);
       if (rows.length) return;
     }
     const orbits: { organization_id: string; id: string }[] = await this.db.query(
@@ -138,11 +152,33 @@ export class SatellitesService implements OnModuleInit {
     if (!orbit) return;
     const ctx = systemContext('bootstrap');
     const key = await this.db.transaction(async (m) => {
-      const existing: { id: string }[] = await m.query('SELECT id FROM satellites WHERE orbit_id = $1 AND name = $2', [orbit.id, LOCAL_SATELLITE_NAME]);
-      if (!existing[0]) return (await this.insert(ctx, m, orbit.organization_id, orbit.id, { name: LOCAL_SATELLITE_NAME, description: 'The satellite npm start runs on this machine' })).key;
+      const existing: { id: string }[] = await m.query(
+        'SELECT id FROM satellites WHERE orbit_id = $1 AND name = $2',
+        [orbit.id, LOCAL_SATELLITE_NAME],
+      );
+      if (!existing[0])
+        return (
+          await this.insert(ctx, m, orbit.organization_id, orbit.id, {
+            name: LOCAL_SATELLITE_NAME,
+            description: 'The satellite npm start runs on this machine',
+          })
+        ).key;
       const k = generateToken(SATELLITE_KEY_PREFIX);
-      await m.query('UPDATE satellites SET key_hash = $2, key_prefix = $3, updated_at = now() WHERE id = $1', [existing[0].id, hashToken(k, this.key), k.slice(0, 8)]);
-      await this.audit.record(ctx, { action: 'satellite.key_regenerate', resourceType: 'satellite', resourceId: existing[0].id, organizationId: orbit.organization_id, orbitId: orbit.id }, m);
+      await m.query(
+        'UPDATE satellites SET key_hash = $2, key_prefix = $3, updated_at = now() WHERE id = $1',
+        [existing[0].id, hashToken(k, this.key), k.slice(0, 8)],
+      );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'satellite.key_regenerate',
+          resourceType: 'satellite',
+          resourceId: existing[0].id,
+          organizationId: orbit.organization_id,
+          orbitId: orbit.id,
+        },
+        m,
+      );
       return k;
     });
     await fs.mkdir(dataDir, { recursive: true });
@@ -151,38 +187,83 @@ export class SatellitesService implements OnModuleInit {
     await fs.rename(tmp, file);
   }
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: SatelliteCreateDto): Promise<SatelliteCreatedDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: SatelliteCreateDto,
+  ): Promise<SatelliteCreatedDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['satellite', 'create']);
     const { id, key } = await this.db.transaction((m) => this.insert(ctx, m, orgId, orbitId, dto));
     return { ...(await this.one(orbitId, id)), key };
   }
 
   /** Inserts a satellite and returns its key (bootstrap uses this for the local satellite). */
-  async insert(ctx: RequestContext, m: EntityManager, orgId: string, orbitId: string, dto: SatelliteCreateDto): Promise<{ id: string; key: string }> {
+  async insert(
+    ctx: RequestContext,
+    m: EntityManager,
+    orgId: string,
+    orbitId: string,
+    dto: SatelliteCreateDto,
+  ): Promise<{ id: string; key: string }> {
     const key = generateToken(SATELLITE_KEY_PREFIX);
-    const createdBy = ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+    const createdBy =
+      ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+        ? ctx.principal.userId
+        : null;
     try {
       const rows: { id: string }[] = await m.query(
         `INSERT INTO satellites (organization_id, orbit_id, name, description, key_prefix, key_hash, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [orgId, orbitId, dto.name.trim(), dto.description ?? '', key.slice(0, 8), hashToken(key, this.key), createdBy],
+        [
+          orgId,
+          orbitId,
+          dto.name.trim(),
+          dto.description ?? '',
+          key.slice(0, 8),
+          hashToken(key, this.key),
+          createdBy,
+        ],
       );
       const id = rows[0]!.id;
-      await this.audit.record(ctx, { action: 'satellite.create', resourceType: 'satellite', resourceId: id, organizationId: orgId, orbitId, details: { name: dto.name } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'satellite.create',
+          resourceType: 'satellite',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { name: dto.name },
+        },
+        m,
+      );
       return { id, key };
     } catch (e) {
-      if (isUniqueViolation(e)) throw new Conflict('satellite_name_taken', `A satellite named "${dto.name}" already exists in this orbit`);
+      if (isUniqueViolation(e))
+        throw new Conflict(
+          'satellite_name_taken',
+          `A satellite named "${dto.name}" already exists in this orbit`,
+        );
       throw e;
     }
   }
 
   async list(ctx: RequestContext, orgId: string, orbitId: string): Promise<SatelliteResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['satellite', 'list']);
-    const rows: SatelliteRow[] = await this.db.query(`${SELECT} WHERE s.orbit_id = $1 ORDER BY s.name, s.id`, [orbitId]);
+    const rows: SatelliteRow[] = await this.db.query(
+      `${SELECT} WHERE s.orbit_id = $1 ORDER BY s.name, s.id`,
+      [orbitId],
+    );
     return rows.map(toResponse);
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<SatelliteResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<SatelliteResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['satellite', 'read']);
     return this.one(orbitId, id);
   }
@@ -193,12 +274,21 @@ export class SatellitesService implements OnModuleInit {
   }
 
   private async one(orbitId: string, id: string): Promise<SatelliteResponseDto> {
-    const rows: SatelliteRow[] = await this.db.query(`${SELECT} WHERE s.orbit_id = $1 AND s.id = $2`, [orbitId, id]);
+    const rows: SatelliteRow[] = await this.db.query(
+      `${SELECT} WHERE s.orbit_id = $1 AND s.id = $2`,
+      [orbitId, id],
+    );
     if (!rows[0]) throw new SatelliteNotFound(id);
     return toResponse(rows[0]);
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, id: string, dto: SatelliteUpdateDto): Promise<SatelliteResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    dto: SatelliteUpdateDto,
+  ): Promise<SatelliteResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['satellite', 'update']);
     await this.db.transaction(async (m) => {
       try {
@@ -209,16 +299,36 @@ export class SatellitesService implements OnModuleInit {
         );
         if (!r[1]) throw new SatelliteNotFound(id);
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('satellite_name_taken', `A satellite named "${dto.name}" already exists in this orbit`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'satellite_name_taken',
+            `A satellite named "${dto.name}" already exists in this orbit`,
+          );
         throw e;
       }
-      await this.audit.record(ctx, { action: 'satellite.update', resourceType: 'satellite', resourceId: id, organizationId: orgId, orbitId, details: { ...dto } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'satellite.update',
+          resourceType: 'satellite',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { ...dto },
+        },
+        m,
+      );
     });
     return this.one(orbitId, id);
   }
 
   /** Issues a new key; the old one stops working at once. The satellite must be restarted with the new key. */
-  async regenerateKey(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<SatelliteCreatedDto> {
+  async regenerateKey(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<SatelliteCreatedDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['satellite', 'update']);
     const key = generateToken(SATELLITE_KEY_PREFIX);
     await this.db.transaction(async (m) => {
@@ -227,7 +337,17 @@ export class SatellitesService implements OnModuleInit {
         [orbitId, id, hashToken(key, this.key), key.slice(0, 8)],
       );
       if (!r[1]) throw new SatelliteNotFound(id);
-      await this.audit.record(ctx, { action: 'satellite.key_regenerate', resourceType: 'satellite', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'satellite.key_regenerate',
+          resourceType: 'satellite',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
     return { ...(await this.one(orbitId, id)), key };
   }
@@ -243,17 +363,38 @@ export class SatellitesService implements OnModuleInit {
       );
       if (!rows[0]) throw new SatelliteNotFound(id);
       if (rows[0].deployments > 0) {
-        throw new Conflict('satellite_in_use', `${rows[0].deployments} deployment(s) use this satellite; delete them first`, { deployments: rows[0].deployments });
+        throw new Conflict(
+          'satellite_in_use',
+          `${rows[0].deployments} deployment(s) use this satellite; delete them first`,
+          { deployments: rows[0].deployments },
+        );
       }
-      await this.audit.record(ctx, { action: 'satellite.delete', resourceType: 'satellite', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'satellite.delete',
+          resourceType: 'satellite',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
       await m.query('DELETE FROM satellites WHERE id = $1', [id]);
     });
   }
 
   /** The agent announces itself: capabilities, inference base URL, version. */
-  async pair(ctx: RequestContext, sat: SatellitePrincipal, dto: SatellitePairDto): Promise<SatelliteResponseDto> {
+  async pair(
+    ctx: RequestContext,
+    sat: SatellitePrincipal,
+    dto: SatellitePairDto,
+  ): Promise<SatelliteResponseDto> {
     await this.db.transaction(async (m) => {
-      const rows: { paired: boolean; base_url: string | null }[] = await m.query('SELECT paired, base_url FROM satellites WHERE id = $1 FOR UPDATE', [sat.satelliteId]);
+      const rows: { paired: boolean; base_url: string | null }[] = await m.query(
+        'SELECT paired, base_url FROM satellites WHERE id = $1 FOR UPDATE',
+        [sat.satelliteId],
+      );
       const oldBase = rows[0]?.base_url;
       const newBase = dto.baseUrl.replace(/\/+$/, '');
       if (oldBase && oldBase !== newBase) {
@@ -270,7 +411,17 @@ export class SatellitesService implements OnModuleInit {
         [sat.satelliteId, dto.capabilities, dto.baseUrl.replace(/\/+$/, ''), dto.version],
       );
       if (!rows[0]?.paired) {
-        await this.audit.record(ctx, { action: 'satellite.pair', resourceType: 'satellite', resourceId: sat.satelliteId, orbitId: sat.orbitId, details: { baseUrl: dto.baseUrl, version: dto.version } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'satellite.pair',
+            resourceType: 'satellite',
+            resourceId: sat.satelliteId,
+            orbitId: sat.orbitId,
+            details: { baseUrl: dto.baseUrl, version: dto.version },
+          },
+          m,
+        );
       }
     });
     return this.self(sat);
@@ -279,7 +430,9 @@ export class SatellitesService implements OnModuleInit {
   /** Records a heartbeat. */
   async touch(m: EntityManager, sat: SatellitePrincipal): Promise<void> {
     this.lastSeen.set(sat.satelliteId, Date.now());
-    await m.query('UPDATE satellites SET last_heartbeat_at = now() WHERE id = $1', [sat.satelliteId]);
+    await m.query('UPDATE satellites SET last_heartbeat_at = now() WHERE id = $1', [
+      sat.satelliteId,
+    ]);
   }
 
   /**
@@ -287,7 +440,12 @@ export class SatellitesService implements OnModuleInit {
    * orbit, paired and able to serve the format), else the active satellite of the orbit with free
    * task slots and the fewest live deployments. Throws 409 when none fits.
    */
-  async pick(m: EntityManager, orbitId: string, format: string, requested?: string): Promise<PlacedSatellite> {
+  async pick(
+    m: EntityManager,
+    orbitId: string,
+    format: string,
+    requested?: string,
+  ): Promise<PlacedSatellite> {
     const rows: (SatelliteRow & { live: number; in_flight: number })[] = await m.query(
       `SELECT s.id, s.name, s.paired, s.capabilities, s.base_url, s.last_heartbeat_at,
               (SELECT count(*)::int FROM deployments d WHERE d.satellite_id = s.id AND d.status IN ('pending', 'deploying', 'active', 'not_responding')) AS live,
@@ -299,8 +457,16 @@ export class SatellitesService implements OnModuleInit {
     const serves = (r: SatelliteRow) => r.paired && (r.capabilities.formats ?? []).includes(format);
     if (requested) {
       const r = rows[0]!;
-      if (!r.paired) throw new Conflict('satellite_not_paired', `Satellite ${r.name} has not paired yet; start it with its key first`);
-      if (!serves(r)) throw new Conflict('satellite_cannot_serve', `Satellite ${r.name} cannot serve ${format} models (it serves ${(r.capabilities.formats ?? []).join(', ') || 'nothing'})`);
+      if (!r.paired)
+        throw new Conflict(
+          'satellite_not_paired',
+          `Satellite ${r.name} has not paired yet; start it with its key first`,
+        );
+      if (!serves(r))
+        throw new Conflict(
+          'satellite_cannot_serve',
+          `Satellite ${r.name} cannot serve ${format} models (it serves ${(r.capabilities.formats ?? []).join(', ') || 'nothing'})`,
+        );
       return placed(r);
     }
     const now = Date.now();
@@ -313,7 +479,10 @@ export class SatellitesService implements OnModuleInit {
       });
     const best = candidates[0];
     if (!best) {
-      throw new Conflict('no_satellite_available', `No active satellite of this orbit can serve ${format} models; pair one or pass satelliteId`);
+      throw new Conflict(
+        'no_satellite_available',
+        `No active satellite of this orbit can serve ${format} models; pair one or pass satelliteId`,
+      );
     }
     return placed(best);
   }

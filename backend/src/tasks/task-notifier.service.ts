@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { ensureError } from '../common/errors.js';
@@ -46,12 +52,16 @@ export class TaskNotifier implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.reconnectTimer);
     const l = this.listener;
     this.listener = null;
-    if (l) l.end().catch((e: unknown) => this.log.warn(`closing the LISTEN client: ${ensureError(e).message}`));
+    if (l)
+      l.end().catch((e: unknown) =>
+        this.log.warn(`closing the LISTEN client: ${ensureError(e).message}`),
+      );
   }
 
   /** Publishes a wake-up for `orbitId` inside `m`'s transaction (delivered at commit). */
   async publish(m: EntityManager, orbitId: string): Promise<void> {
-    if (this.engine.kind === 'postgres') await m.query('SELECT pg_notify($1, $2)', [TASKS_CHANNEL, orbitId]);
+    if (this.engine.kind === 'postgres')
+      await m.query('SELECT pg_notify($1, $2)', [TASKS_CHANNEL, orbitId]);
   }
 
   /** Wakes this instance's waiters of `orbitId` (call after the transaction committed). */

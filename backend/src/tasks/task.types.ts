@@ -3,7 +3,14 @@ import { Conflict, NotFound } from '../common/errors.js';
 
 export const TASK_TYPES = ['deploy', 'undeploy', 'load_model'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
-export const TASK_STATUSES = ['pending', 'claimed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const TASK_STATUSES = [
+  'pending',
+  'claimed',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One task of the satellite queue, as services see it. */
@@ -119,6 +126,8 @@ export class TaskNotFound extends NotFound {
 /** The caller no longer holds the task's lease (it expired and was handed on, or was never its). */
 export class TaskLeaseLost extends Conflict {
   constructor(id: string, status: TaskStatus) {
-    super('task_lease_lost', `This satellite no longer holds task ${id} (now ${status})`, { status });
+    super('task_lease_lost', `This satellite no longer holds task ${id} (now ${status})`, {
+      status,
+    });
   }
 }

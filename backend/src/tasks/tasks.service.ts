@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SatellitePrincipal } from '../common/auth/principal.js';
@@ -81,7 +86,16 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
     const rows: { id: string }[] = await m.query(
       `INSERT INTO tasks (organization_id, orbit_id, satellite_id, deployment_id, type, requires_format, payload, status, max_attempts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id`,
-      [t.organizationId, t.orbitId, t.satelliteId ?? null, t.deploymentId ?? null, t.type, t.requiresFormat ?? null, t.payload ?? {}, t.maxAttempts ?? 3],
+      [
+        t.organizationId,
+        t.orbitId,
+        t.satelliteId ?? null,
+        t.deploymentId ?? null,
+        t.type,
+        t.requiresFormat ?? null,
+        t.payload ?? {},
+        t.maxAttempts ?? 3,
+      ],
     );
     await this.notifier.publish(m, t.orbitId);
     return rows[0]!.id;
@@ -106,7 +120,11 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
    * Claims the next task this satellite may run, waiting up to `waitMs` for one to be queued.
    * Returns null when none came (or the app is shutting down, or `signal` aborted).
    */
-  async claim(sat: SatellitePrincipal, opts: ClaimOptions, signal?: AbortSignal): Promise<Task | null> {
+  async claim(
+    sat: SatellitePrincipal,
+    opts: ClaimOptions,
+    signal?: AbortSignal,
+  ): Promise<Task | null> {
     const filter = await this.filterFor(sat, opts.types);
     if (!filter.types.length) return null;
     const deadline = Date.now() + Math.min(Math.max(opts.waitMs, 0), CLAIM_WAIT_MAX_MS);
@@ -131,7 +149,10 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
         const backoff = await this.nextRunAfterMs(sat, filter);
         if (woken) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(1, Math.min(remaining, RECHECK_MS, backoff ?? Infinity)));
+          const timer = setTimeout(
+            resolve,
+            Math.max(1, Math.min(remaining, RECHECK_MS, backoff ?? Infinity)),
+          );
           wakeUp = () => {
             clearTimeout(timer);
             resolve();
@@ -146,10 +167,8 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async filterFor(sat: SatellitePrincipal, types?: TaskType[]): Promise<ClaimFilter> {
-    const rows: { capabilities: { taskTypes?: string[]; formats?: string[] } }[] = await this.db.query(
-      'SELECT capabilities FROM satellites WHERE id = $1',
-      [sat.satelliteId],
-    );
+    const rows: { capabilities: { taskTypes?: string[]; formats?: string[] } }[] =
+      await this.db.query('SELECT capabilities FROM satellites WHERE id = $1', [sat.satelliteId]);
     const caps = rows[0]?.capabilities ?? {};
     const accepted = caps.taskTypes?.length ? caps.taskTypes : ['deploy', 'undeploy'];
     return {
@@ -162,7 +181,11 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
    * One claim attempt. A task whose deployment already has a task in flight waits its turn, so
    * a deployment's deploy and undeploy never run at once.
    */
-  private async tryClaim(sat: SatellitePrincipal, f: ClaimFilter, leaseMs: number): Promise<Task | null> {
+  private async tryClaim(
+    sat: SatellitePrincipal,
+    f: ClaimFilter,
+    leaseMs: number,
+  ): Promise<Task | null> {
     return this.db.transaction(async (m) => {
       const rows = await updateReturning(
         m,
@@ -201,7 +224,11 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Extends the lease of a task this satellite holds and records its progress; marks it running. */
-  async heartbeat(sat: SatellitePrincipal, id: string, opts: { progress?: string; leaseMs: number }): Promise<Task> {
+  async heartbeat(
+    sat: SatellitePrincipal,
+    id: string,
+    opts: { progress?: string; leaseMs: number },
+  ): Promise<Task> {
     return this.db.transaction(async (m) => {
       const rows = await updateReturning(
         m,
@@ -218,7 +245,11 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Marks a task this satellite holds as succeeded. */
-  async complete(sat: SatellitePrincipal, id: string, result: Record<string, unknown>): Promise<Task> {
+  async complete(
+    sat: SatellitePrincipal,
+    id: string,
+    result: Record<string, unknown>,
+  ): Promise<Task> {
     return this.db.transaction(async (m) => {
       const rows = await updateReturning(
         m,
@@ -237,20 +268,36 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
    * Reports a failure of a task this satellite holds. A retryable failure with attempts left goes
    * back to the queue after a backoff; otherwise the task fails with this error.
    */
-  async fail(sat: SatellitePrincipal, id: string, opts: { error: string; retryable: boolean; result?: Record<string, unknown> }): Promise<Task> {
+  async fail(
+    sat: SatellitePrincipal,
+    id: string,
+    opts: { error: string; retryable: boolean; result?: Record<string, unknown> },
+  ): Promise<Task> {
     const task = await this.db.transaction(async (m) => {
       const held: TaskRow[] = await m.query(
         `SELECT * FROM tasks WHERE id = $1 AND orbit_id = $3 AND locked_by = $2 AND status IN ('claimed', 'running') FOR UPDATE`,
         [id, sat.satelliteId, sat.orbitId],
       );
       if (!held[0]) throw await this.whyNotHeld(m, sat, id);
-      return this.settleFailure(m, toTask(held[0]), opts.error, opts.retryable, opts.result ?? null);
+      return this.settleFailure(
+        m,
+        toTask(held[0]),
+        opts.error,
+        opts.retryable,
+        opts.result ?? null,
+      );
     });
     if (task.status === 'pending') this.wake(task.orbitId);
     return task;
   }
 
-  private async settleFailure(m: EntityManager, t: Task, error: string, retryable: boolean, result: Record<string, unknown> | null): Promise<Task> {
+  private async settleFailure(
+    m: EntityManager,
+    t: Task,
+    error: string,
+    retryable: boolean,
+    result: Record<string, unknown> | null,
+  ): Promise<Task> {
     if (retryable && t.attempt < t.maxAttempts) {
       const rows = await updateReturning(
         m,
@@ -292,7 +339,13 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
       );
       for (const row of expired) {
         const t = toTask(row);
-        const settled = await this.settleFailure(m, t, `Lease expired: satellite ${t.lockedBy} stopped reporting (attempt ${t.attempt} of ${t.maxAttempts})`, true, null);
+        const settled = await this.settleFailure(
+          m,
+          t,
+          `Lease expired: satellite ${t.lockedBy} stopped reporting (attempt ${t.attempt} of ${t.maxAttempts})`,
+          true,
+          null,
+        );
         if (settled.status === 'pending') requeued.add(settled.orbitId);
       }
       return expired.length;
@@ -308,7 +361,8 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
       const n = await this.sweep();
       if (n) this.log.log(`Returned ${n} task(s) with expired leases`);
     } catch (e) {
-      if (!this.notifier.closing) this.log.warn(`Sweeping expired leases failed: ${ensureError(e).message}`);
+      if (!this.notifier.closing)
+        this.log.warn(`Sweeping expired leases failed: ${ensureError(e).message}`);
     } finally {
       this.sweeping = false;
     }
@@ -316,19 +370,28 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A task of this satellite's orbit (any status). */
   async get(sat: SatellitePrincipal, id: string): Promise<Task> {
-    const rows: TaskRow[] = await this.db.query('SELECT * FROM tasks WHERE id = $1 AND orbit_id = $2', [id, sat.orbitId]);
+    const rows: TaskRow[] = await this.db.query(
+      'SELECT * FROM tasks WHERE id = $1 AND orbit_id = $2',
+      [id, sat.orbitId],
+    );
     if (!rows[0]) throw new TaskNotFound(id);
     return toTask(rows[0]);
   }
 
   /** The latest tasks of a deployment, newest first. */
   async forDeployment(deploymentId: string, limit = 20): Promise<Task[]> {
-    const rows: TaskRow[] = await this.db.query('SELECT * FROM tasks WHERE deployment_id = $1 ORDER BY created_at DESC LIMIT $2', [deploymentId, limit]);
+    const rows: TaskRow[] = await this.db.query(
+      'SELECT * FROM tasks WHERE deployment_id = $1 ORDER BY created_at DESC LIMIT $2',
+      [deploymentId, limit],
+    );
     return rows.map(toTask);
   }
 
   private async whyNotHeld(m: EntityManager, sat: SatellitePrincipal, id: string): Promise<Error> {
-    const rows: TaskRow[] = await m.query('SELECT * FROM tasks WHERE id = $1 AND orbit_id = $2', [id, sat.orbitId]);
+    const rows: TaskRow[] = await m.query('SELECT * FROM tasks WHERE id = $1 AND orbit_id = $2', [
+      id,
+      sat.orbitId,
+    ]);
     // A task of another orbit is not revealed; one of this orbit held by someone else is a conflict.
     if (!rows[0]) return new TaskNotFound(id);
     return new TaskLeaseLost(id, rows[0].status);
@@ -336,8 +399,13 @@ export class TasksService implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 /** `UPDATE … RETURNING` rows (node-postgres through TypeORM answers `[rows, count]` for updates). */
-async function updateReturning(m: EntityManager, sql: string, params: unknown[]): Promise<TaskRow[]> {
+async function updateReturning(
+  m: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<TaskRow[]> {
   const r: unknown = await m.query(sql, params);
-  if (Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number') return r[0] as TaskRow[];
+  if (Array.isArray(r) && r.length === 2 && Array.isArray(r[0]) && typeof r[1] === 'number')
+    return r[0] as TaskRow[];
   return r as TaskRow[];
 }

@@ -14,7 +14,9 @@ export async function runAgentProcess(config: AgentConfig): Promise<SatelliteAge
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      log.info('draining: no new tasks; running ones may finish (send the signal again to force)', { signal });
+      log.info('draining: no new tasks; running ones may finish (send the signal again to force)', {
+        signal,
+      });
       agent.stop().then(
         () => process.exit(0),
         (e: unknown) => {
