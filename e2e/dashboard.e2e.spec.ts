@@ -351,7 +351,7 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
       await shot('22-other-user-orbits', p);
 
       await p.goto(`/orgs/${state.org}/orbits/${state.orbit}/artifacts/${state.artifactB}`);
-      await p.getByText('Artifact not found').waitFor();
+      await p.getByTestId('org-not-found').waitFor();
       expect(await p.getByTestId('artifact-title').count()).toBe(0);
       await shot('23-other-user-denied', p);
       const status = await p.evaluate(
