@@ -58,6 +58,23 @@ async function makeFile(file, bytes) {
   await new Promise((r, j) => out.end((e) => (e ? j(e) : r())));
 }
 
+/** Seconds spent in each SDK progress phase (hashing, uploading, verifying). */
+function phaseClock() {
+  const spent = {};
+  let current = null;
+  let since = 0;
+  const switchTo = (phase) => {
+    const now = performance.now();
+    if (current) spent[current] = (spent[current] ?? 0) + (now - since) / 1000;
+    current = phase;
+    since = now;
+  };
+  return {
+    report: (p) => p.phase !== current && switchTo(p.phase),
+    done: () => (switchTo(null), spent),
+  };
+}
+
 async function timed(fn) {
   const t0 = process.hrtime.bigint();
   await fn();
@@ -217,6 +234,7 @@ async function run(servers) {
     });
     const col = await client.collections.create(org, orbit.id, { name: 'models', type: 'model' });
 
+    const phases = phaseClock();
     const a0 = apiBytes();
     let artifact;
     const sdkUp = await timed(async () => {
@@ -224,9 +242,11 @@ async function run(servers) {
         concurrency,
         resume: false,
         resumeDir: path.join(work, 'resume'),
+        onProgress: phases.report,
       });
     });
     const a1 = apiBytes();
+    const spent = phases.done();
     const dest = path.join(work, 'sdk.out');
     const sdkDown = await timed(() =>
       client.artifacts.download(org, orbit.id, artifact.id, dest, {
@@ -240,6 +260,9 @@ async function run(servers) {
       target,
       'sdk up MB/s': bytes / MB / sdkUp,
       'sdk down MB/s': bytes / MB / sdkDown,
+      'hash s': spent.hashing ?? 0,
+      'parts s': spent.uploading ?? 0,
+      'verify s': spent.verifying ?? 0,
       'api bytes up': a1 - a0,
       'api bytes down': a2 - a1,
     };
@@ -272,7 +295,7 @@ async function run(servers) {
     `\ntransfer of ${sizeMb} MiB, ${concurrency} parallel parts of ${partSize / 1024 / 1024} MiB (MB = 10^6 bytes)`,
   );
   console.log(
-    'sdk up = sha256 of the file + create + parallel part PUTs + complete (the API re-reads the object from the store to verify its sha256)',
+    'sdk up = sha256 of the file (hash s) + create + parallel part PUTs (parts s) + complete, where the API re-reads the object from the store to verify size and sha256 (verify s)',
   );
   printTable(
     rows.map((r) =>
