@@ -8,7 +8,11 @@ export default defineConfig({
           // API suites boot a whole app per file; a loaded 2-core CI machine needs headroom.
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          include: ['backend/src/**/*.spec.ts', 'satellite/src/**/*.spec.ts', 'sdk/src/**/*.spec.ts'],
+          include: [
+            'backend/src/**/*.spec.ts',
+            'satellite/src/**/*.spec.ts',
+            'sdk/src/**/*.spec.ts',
+          ],
         },
       },
       // Dashboard component/store tests run in happy-dom; browser e2e is separate (e2e/vitest.config.ts).
