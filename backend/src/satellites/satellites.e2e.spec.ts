@@ -418,6 +418,79 @@ describe('satellite keys', () => {
   });
 });
 
+describe('inference proxy', () => {
+  it('streams SSE answers as they are produced and request bodies unparsed, beyond the JSON limit', async () => {
+    const { createServer } = await import('node:http');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const seen: { path: string; bytes: number; auth: string | undefined }[] = [];
+    const upstream = createServer((req, res) => {
+      let bytes = 0;
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', bytes, auth: req.headers.authorization });
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"n":1}\n\n');
+        void released.then(() => res.end('data: [DONE]\n\n'));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    const port = (upstream.address() as { port: number }).port;
+    try {
+      await database(t).query(
+        `UPDATE deployments SET status = 'active', inference_url = $2 WHERE id = $1`,
+        [deploymentId, `http://127.0.0.1:${port}/deployments/${deploymentId}`],
+      );
+      const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+      const res = await fetch(
+        `${t.baseURL}${ob}/deployments/${deploymentId}/proxy/v1/chat/completions?stream=true`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+          body: big,
+        },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      // The first event arrived while the upstream is still holding the stream open.
+      expect(new TextDecoder().decode(first.value)).toContain('"n":1');
+      release();
+      let rest = '';
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        rest += new TextDecoder().decode(chunk.value);
+      }
+      expect(rest).toContain('[DONE]');
+      expect(seen[0]).toMatchObject({
+        path: `/deployments/${deploymentId}/v1/chat/completions?stream=true`,
+        bytes: big.length,
+        auth: `Bearer ${owner.token}`,
+      });
+      // Stopped: not proxied any more (the API forgets its cached route at once).
+      expect((await owner.client.post(`${ob}/deployments/${deploymentId}/stop`)).status).toBe(202);
+      const after = await owner.client.post(`${ob}/deployments/${deploymentId}/predict`, {
+        inputs: {},
+      });
+      expect(after.status).toBe(409);
+      expect(after.body.code).toBe('deployment_not_active');
+    } finally {
+      release();
+      await database(t).query(
+        `UPDATE deployments SET status = 'pending', inference_url = NULL WHERE id = $1`,
+        [deploymentId],
+      );
+      await database(t).query(
+        `UPDATE tasks SET status = 'cancelled' WHERE deployment_id = $1 AND status = 'pending'`,
+        [deploymentId],
+      );
+      await new Promise<void>((r) => upstream.close(() => r()));
+    }
+  });
+});
+
 describe('tenancy of satellite and deployment routes', () => {
   let routes: { method: string; path: string; body?: unknown }[];
 
