@@ -588,6 +588,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     await this.db.transaction(async (m) => {
       await this.satellites.touch(m, sat);
       for (const h of dto.deployments) {
+        if (!h.healthy) this.routes.forgetDeployment(h.id);
         const health = { healthy: h.healthy, state: h.state, error: h.error ?? null };
         const reason = h.healthy
           ? null
@@ -687,6 +688,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 
   private async onDeployFailed(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
+    this.routes.forgetDeployment(t.deploymentId);
     const logs = Array.isArray(t.result?.logs) ? (t.result.logs as string[]) : null;
     const reason = logs?.length
       ? `${t.error}\n--- last log lines ---\n${logs.join('\n')}`
@@ -701,6 +703,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 
   private async onUndeploySucceeded(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
+    this.routes.forgetDeployment(t.deploymentId);
     await m.query('DELETE FROM deployments WHERE id = $1 AND delete_requested', [t.deploymentId]);
     await m.query(
       `UPDATE deployments SET status = 'stopped', status_reason = NULL, inference_url = NULL, health = NULL, updated_at = now()
