@@ -106,6 +106,24 @@ describe('Authorizer', () => {
   });
 });
 
+describe('Authorizer while the platform is unreachable', () => {
+  it('keeps serving callers it allowed recently, and lets nobody new in', async () => {
+    let down = false;
+    const client = {
+      authorize: async () => {
+        if (down) throw new PlatformUnreachable(new Error('ECONNREFUSED'));
+        return { allowed: true, ttlSec: 10 };
+      },
+    } as unknown as PlatformClient;
+    const a = new Authorizer(client, 10);
+    expect(await a.allowed('known', 'd1')).toBe(true);
+    await new Promise((r) => setTimeout(r, 30));
+    down = true;
+    expect(await a.allowed('known', 'd1')).toBe(true);
+    await expect(a.allowed('stranger', 'd1')).rejects.toBeInstanceOf(PlatformUnreachable);
+  });
+});
+
 describe('ArtifactCache', () => {
   let dir: string;
   let served: { server: Server; url: string };
