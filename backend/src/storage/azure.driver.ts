@@ -10,7 +10,6 @@ import {
   type ContainerClient,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { parallelRead, PARALLEL_READ_MIN } from './parallel-read.js';
 import { ensureError } from '../common/errors.js';
 import {
   attachmentDisposition,
@@ -226,17 +225,7 @@ export class AzureDriver implements StorageDriver {
     }
   }
 
-  /** Streams the object or a range of it; large reads use several ranged GETs at once (see {@link parallelRead}). */
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const whole = range ? null : await this.head(key);
-    if (!range && !whole) throw new StorageObjectNotFound(key);
-    const r = range ?? { start: 0, end: whole!.size - 1 };
-    if (r.end - r.start + 1 >= PARALLEL_READ_MIN)
-      return parallelRead(r, (part) => this.readOne(key, part));
-    return this.readOne(key, range);
-  }
-
-  private async readOne(key: string, range?: ByteRange): Promise<Readable> {
     const r = await this.call(key, () =>
       range
         ? this.blob(key).download(range.start, range.end - range.start + 1)

@@ -15,7 +15,6 @@ import {
   type ListPartsCommandOutput,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { parallelRead, PARALLEL_READ_MIN } from './parallel-read.js';
 import { ensureError } from '../common/errors.js';
 import {
   attachmentDisposition,
@@ -284,17 +283,7 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  /** Streams the object or a range of it; large reads use several ranged GETs at once (see {@link parallelRead}). */
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const whole = range ? null : await this.head(key);
-    if (!range && !whole) throw new StorageObjectNotFound(key);
-    const r = range ?? { start: 0, end: whole!.size - 1 };
-    if (r.end - r.start + 1 >= PARALLEL_READ_MIN)
-      return parallelRead(r, (part) => this.readOne(key, part));
-    return this.readOne(key, range);
-  }
-
-  private async readOne(key: string, range?: ByteRange): Promise<Readable> {
     const r = await this.call(key, () =>
       this.client.send(
         new GetObjectCommand({

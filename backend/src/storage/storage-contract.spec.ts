@@ -173,7 +173,7 @@ for (const [name, setup] of Object.entries(setups)) {
     it('uploads parts in parallel, lists what it holds for a resume, and completes', async (ctx) => {
       const { driver } = use(ctx);
       const key = `multipart/${randomUUID()}`;
-      // 7 × 5 MiB (S3's smallest part) + a tail: > 32 MiB, so whole reads take the parallel path.
+      // 7 × 5 MiB (S3's smallest part) + a tail, sent out of order and in two rounds.
       const parts = [
         ...Array.from({ length: 7 }, () => randomBytes(5 * MiB)),
         randomBytes(123_457),
