@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.apogee/**', 'frontend/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'sdk/src/generated/**'],
+    ignores: ['**/vitest.config.ts', '**/vite.config.ts', '**/dist/**', '**/node_modules/**', '**/.apogee/**', 'frontend/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'sdk/src/generated/**'],
   },
   ...tseslint.configs.recommended,
   {

@@ -6,6 +6,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { ensureError } from '../common/errors.js';
+import { PROBE_BODY, probeKey, runConnectionChecks } from './connection-checks.js';
 import type {
   ByteRange,
   ConnectionCheck,
@@ -244,37 +245,21 @@ export class LocalDriver implements StorageDriver {
   }
 
   async testConnection(): Promise<ConnectionCheck[]> {
-    const checks: ConnectionCheck[] = [];
-    const key = `.probe/${randomBytes(8).toString('hex')}`;
-    const file = path.join(this.root, key);
-    const step = async (
-      name: ConnectionCheck['step'],
-      fn: () => Promise<unknown>,
-    ): Promise<boolean> => {
-      const t0 = Date.now();
-      try {
-        await fn();
-        checks.push({ step: name, ok: true, ms: Date.now() - t0 });
-        return true;
-      } catch (e) {
-        checks.push({ step: name, ok: false, error: ensureError(e).message, ms: Date.now() - t0 });
-        return false;
-      }
-    };
-    (await step('list', async () => {
-      await fsp.mkdir(this.root, { recursive: true });
-      await fsp.readdir(this.root);
-    })) &&
-      (await step('write', async () => {
+    const file = path.join(this.root, probeKey());
+    return runConnectionChecks({
+      list: async () => {
+        await fsp.mkdir(this.root, { recursive: true });
+        await fsp.readdir(this.root);
+      },
+      write: async () => {
         await fsp.mkdir(path.dirname(file), { recursive: true });
-        await fsp.writeFile(file, 'apogee');
-      })) &&
-      (await step('read', async () => {
-        if ((await fsp.readFile(file, 'utf8')) !== 'apogee')
-          throw new Error('read back different bytes');
-      })) &&
-      (await step('delete', () => fsp.rm(file)));
-    return checks;
+        await fsp.writeFile(file, PROBE_BODY);
+      },
+      read: async () => {
+        if ((await fsp.readFile(file, 'utf8')) !== PROBE_BODY) throw new Error('read back different bytes');
+      },
+      delete: () => fsp.rm(file),
+    });
   }
 
   /**
