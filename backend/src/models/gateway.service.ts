@@ -106,7 +106,7 @@ export class GatewayService implements OnModuleDestroy {
     }
   }
 
-  private forward(req: Request, res: Response, target: string, payload: Buffer, stream: boolean, record: (status: number, usage: { prompt: number; completion: number }) => void): Promise<void> {
+  private forward(req: Request, res: Response, target: string, payload: Buffer, stream: boolean, record: (status: number, usage: { prompt: number; completion: number }) => void, retried = false): Promise<void> {
     return new Promise<void>((resolve) => {
       const u = new URL(target);
       const isHttps = u.protocol === 'https:';
@@ -151,7 +151,12 @@ export class GatewayService implements OnModuleDestroy {
           done();
         });
       });
-      upstream.on('error', (e) => {
+      upstream.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive socket the upstream closed meanwhile fails before any answer: send once more on a fresh one.
+        if (!retried && upstream.reusedSocket && !res.headersSent && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          resolve(this.forward(req, res, target, payload, stream, record, true));
+          return;
+        }
         if (res.headersSent) res.destroy();
         else res.status(502).json({ error: { message: `The model's deployment did not answer: ${e.message}`, type: 'server_error', code: 'deployment_unreachable', param: null } });
         record(502, { prompt: 0, completion: 0 });

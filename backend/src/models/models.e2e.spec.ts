@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { pairedSatellite, database } from '../satellites/satellite-fixtures.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { startTestApp, type TestApp } from '../testing/harness.js';
 import { http, signupUser, type Http } from '../testing/http.js';
+import { REQUIRE_STORAGE, s3TestBucket } from '../storage/storage-servers.testing.js';
 import { sha256, startHfServer, startOllamaRegistry, type HfServerOptions, type HubServer } from '../testing/model-hubs.js';
 
 /**
@@ -238,6 +240,46 @@ describe('bad input', () => {
     hf.throttle(0);
     expect((await key.post('/v1/models/acme/slow:explode')).status).toBe(400);
   });
+});
+
+describe('object store', () => {
+  it('loads a model from s3://bucket/prefix with the credentials of an organization storage backend', async (ctx) => {
+    const s3 = await s3TestBucket();
+    if (!s3.ok) {
+      if (REQUIRE_STORAGE) throw new Error(`APOGEE_REQUIRE_STORAGE=1 but ${s3.reason}`);
+      ctx.skip(s3.reason);
+      return;
+    }
+    const { settings, credentials } = s3.target;
+    const client = new S3Client({ endpoint: settings.endpoint, region: settings.region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const cfg = Buffer.from('{"model_type":"llama"}');
+    await client.send(new PutObjectCommand({ Bucket: settings.bucket, Key: 'models/tiny/model.gguf', Body: gguf }));
+    await client.send(new PutObjectCommand({ Bucket: settings.bucket, Key: 'models/tiny/config.json', Body: cfg }));
+    // A neighbour whose name starts the same must not be picked up.
+    await client.send(new PutObjectCommand({ Bucket: settings.bucket, Key: 'models/tiny-it/model.gguf', Body: gguf2 }));
+    client.destroy();
+    const backend = await u.client.post(`/v1/organizations/${u.org.id}/storage-backends`, {
+      name: 'model-bucket',
+      kind: 's3',
+      s3: { endpoint: settings.endpoint, bucket: settings.bucket, region: settings.region, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    });
+    expect(backend.status, JSON.stringify(backend.body)).toBe(201);
+    const body = { id: 's3/tiny', source: 'object_store', location: `s3://${settings.bucket}/models/tiny`, storageBackendId: backend.body.id };
+    // An orbit-scoped key may not read the organization's other buckets.
+    expect((await key.post('/v1/models', body)).status).toBe(400);
+    const c = await u.client.post(`/v1/organizations/${u.org.id}/orbits/${u.orbit.id}/models`, body);
+    expect(c.status, JSON.stringify(c.body)).toBe(201);
+    const m = await until('s3/tiny', ['SUCCEEDED', 'FAILED']);
+    expect(m.loadingStatus, m.loadingFailureReason).toBe('SUCCEEDED');
+    expect(m.formats).toEqual(['hugging-face', 'gguf']);
+    expect(m.files.map((f: { path: string; sha256: string }) => [f.path, f.sha256])).toEqual([
+      ['config.json', sha256(cfg)],
+      ['model.gguf', sha256(gguf)],
+    ]);
+    const missing = await u.client.post(`/v1/organizations/${u.org.id}/orbits/${u.orbit.id}/models`, { ...body, id: 's3/none', location: `s3://${settings.bucket}/models/none` });
+    expect(missing.status).toBe(201);
+    expect((await until('s3/none', ['SUCCEEDED', 'FAILED'])).loadingFailureReason).toMatch(/No objects under s3:\/\/.*models\/none/);
+  }, 90_000);
 });
 
 describe('fine-tuned models', () => {

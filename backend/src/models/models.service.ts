@@ -27,6 +27,7 @@ import {
   type ModelStatus,
 } from './dto/model.dto.js';
 import { ModelAlreadyExists, ModelNotFound, ModelStateConflict } from './model-errors.js';
+import { ObjectStoreSource } from './object-store.js';
 
 /** Hugging Face `org/repo` or `org/repo/path/to/file`. */
 export const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._\-/]*)?$/;
@@ -102,6 +103,7 @@ export class ModelsService implements OnModuleInit {
     private readonly deployments: DeploymentsService,
     private readonly secrets: OrbitSecretsService,
     private readonly tasks: TasksService,
+    private readonly objectStore: ObjectStoreSource,
   ) {}
 
   onModuleInit(): void {
@@ -151,10 +153,7 @@ export class ModelsService implements OnModuleInit {
         break;
     }
     if (problems.length) throw new ValidationFailed('Invalid model source', problems);
-    if (source === 'object_store') {
-      // Listing a bucket needs the storage backend's own S3 client, which the storage module does not share yet.
-      throw new DomainError(501, 'source_not_supported', 'Loading from an object store is not available on this server yet; upload the files as artifacts and use source "artifact"');
-    }
+    if (source === 'object_store') await this.objectStore.assertUsable(ctx, orgId, orbitId, dto.storageBackendId!);
     if (dto.tokenSecret) {
       const known = (await this.secrets.list(ctx, orgId, orbitId)).some((s) => s.name === dto.tokenSecret);
       if (!known) throw new ValidationFailed('Unknown orbit secret', [{ field: 'tokenSecret', problems: [`no secret named ${dto.tokenSecret} in this orbit`] }]);
@@ -169,7 +168,7 @@ export class ModelsService implements OnModuleInit {
         kind: 'base',
         source: source!,
         sourceRef: location,
-        options: { revision: dto.revision ?? 'main', tokenSecret: dto.tokenSecret, splitGguf: dto.splitGguf ?? false, collectionId },
+        options: { revision: dto.revision ?? 'main', tokenSecret: dto.tokenSecret, splitGguf: dto.splitGguf ?? false, collectionId, storageBackendId: dto.storageBackendId },
         status: 'REQUESTED',
         config: dto.config ?? {},
         createdBy: userOf(ctx),
@@ -533,6 +532,7 @@ export class ModelsService implements OnModuleInit {
       revision: row.options.revision ?? 'main',
       splitGguf: row.options.splitGguf ?? false,
       huggingFaceToken: token,
+      remoteFiles: row.source === 'object_store' ? await this.objectStore.list(row.organization_id, row.options.storageBackendId!, row.source_ref) : null,
       storedFiles: files.map(toFileDto),
     };
   }

@@ -17,6 +17,6 @@ import { UploadSweeperService } from './upload-sweeper.service.js';
     RemoteDriversService,
     UploadSweeperService,
   ],
-  exports: [StorageBackendsService, StorageDriversService],
+  exports: [StorageBackendsService, StorageDriversService, RemoteDriversService],
 })
 export class StorageModule {}

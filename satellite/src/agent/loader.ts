@@ -61,6 +61,8 @@ interface LoadSpec {
   revision: string;
   splitGguf: boolean;
   huggingFaceToken: string | null;
+  /** Object store sources: the objects with presigned GET URLs, listed by the API. */
+  remoteFiles: { path: string; size: number; url: string; sha256: string | null }[] | null;
   storedFiles: { path: string; size: number; sha256: string; uploaded: boolean }[];
 }
 
@@ -132,7 +134,9 @@ export class ModelLoader {
       if (stop.aborted) return;
       const err = ensureError(e);
       this.log.warn('load failed', { task: task.id, err });
-      await this.client.fail(task.id, err.message, !(err instanceof LoadRejected)).catch((x: unknown) => this.log.warn('reporting a failed load failed', { err: ensureError(x) }));
+      // A refusal of the API (bad bucket, gone backend) will not change by trying again either.
+      const retryable = !(err instanceof LoadRejected) && !(err instanceof PlatformError && !err.transient);
+      await this.client.fail(task.id, err.message, retryable).catch((x: unknown) => this.log.warn('reporting a failed load failed', { err: ensureError(x) }));
     } finally {
       clearInterval(beat);
     }
@@ -175,6 +179,9 @@ export class ModelLoader {
         return this.huggingFaceFiles(spec, signal);
       case 'ollama':
         return this.ollamaFiles(spec, signal);
+      case 'object_store':
+        if (!spec.remoteFiles?.length) throw new LoadRejected(`No objects under ${spec.location}/`);
+        return spec.remoteFiles.map((f) => ({ ...f, headers: {} }));
       default:
         throw new LoadRejected(`This loader cannot load from ${spec.source}`);
     }

@@ -160,6 +160,8 @@ export class ModelLoadSpecDto {
   @ApiProperty() revision: string;
   @ApiProperty() splitGguf: boolean;
   @ApiProperty({ nullable: true, description: 'Hugging Face token from the orbit secret, when one is set.' }) huggingFaceToken: string | null;
+  @ApiProperty({ nullable: true, description: 'Object store sources: the objects under the prefix, with presigned GET URLs (the loader needs no credentials).' })
+  remoteFiles: { path: string; size: number; url: string; sha256: string | null }[] | null;
   @ApiProperty({ type: [ModelFileDto], description: 'Files already stored (a resumed load skips them).' }) storedFiles: ModelFileDto[];
 }
 
