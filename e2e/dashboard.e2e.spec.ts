@@ -197,8 +197,13 @@ describe.skipIf(!executable && !required)('dashboard (Chromium)', () => {
 
   it('compares two artifacts with a bar chart', async () => {
     await page.getByTestId('nav-artifacts').click();
+    await settle();
     const rows = page.getByTestId('artifacts-table').locator('tbody tr');
     await rows.first().waitFor();
+    await page
+      .locator('.p-datatable-mask')
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
     await rows.nth(0).locator('.p-checkbox').click();
     await rows.nth(1).locator('.p-checkbox').click();
     await page.getByTestId('compare').click();

@@ -8,16 +8,13 @@ import { chromium, type BrowserContext } from 'playwright-core';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SCREENSHOTS = path.join(ROOT, '.e2e-artifacts', 'screenshots');
 
-const CANDIDATES = [
-  process.env.APOGEE_CHROMIUM,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-];
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
-/** The Chromium binary to drive, or null when none is installed. */
+/** The Chromium binary to drive (`APOGEE_CHROMIUM` when set, else Debian's), or null. */
 export function findChromium(): string | null {
-  return CANDIDATES.find((p): p is string => !!p && fs.existsSync(p)) ?? null;
+  const chosen = process.env.APOGEE_CHROMIUM;
+  if (chosen) return fs.existsSync(chosen) ? chosen : null;
+  return CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
 }
 
 /** Flags that keep Chromium quiet and offline in CI containers. */
