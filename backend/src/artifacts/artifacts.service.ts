@@ -7,7 +7,7 @@ import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkCursorValue, CollectionsService, ValidationCursor } from '../collections/collections.service.js';
 import { likeContains } from '../collections/dto/tags.validator.js';
-import type { RequestContext } from '../common/auth/principal.js';
+import { systemContext, type RequestContext } from '../common/auth/principal.js';
 import { ensureError, ValidationFailed } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
 import type { AppConfig } from '../config/config.js';
@@ -258,9 +258,37 @@ export class ArtifactsService {
       if (!r.affected) throw new ArtifactStatusConflict((await this.row(orbitId, id)).status, 'pending_upload');
       await this.audit.record(ctx, { action: 'artifact.upload_abort', resourceType: 'artifact', resourceId: id, organizationId: orgId, orbitId }, m);
     });
-    if (a.upload_id) await driver.abortMultipart(a.storage_key, a.upload_id);
-    else await driver.delete(a.storage_key);
+    await releaseUpload(driver, a);
     return toResponse(await this.row(orbitId, id));
+  }
+
+  /**
+   * Fails uploads created before `before` and never completed, and frees what storage holds of
+   * them (the upload sweeper calls this). Rows are claimed with SKIP LOCKED, so several API
+   * instances can sweep at once.
+   */
+  async reapAbandonedUploads(before: Date, limit: number): Promise<number> {
+    const ctx = systemContext('upload-sweeper');
+    const reaped = await this.db.transaction(async (m) => {
+      const rows: ArtifactRow[] = await m.query(
+        `SELECT ${COLUMNS} FROM artifacts a WHERE a.status = 'pending_upload' AND a.created_at < $1
+          ORDER BY a.created_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [before, limit],
+      );
+      for (const a of rows) {
+        await m.update(Artifact, { id: a.id }, { status: 'upload_failed', statusReason: 'Upload abandoned: not completed in time', uploadId: null });
+        await this.audit.record(ctx, { action: 'artifact.upload_expired', resourceType: 'artifact', resourceId: a.id, organizationId: a.organization_id, orbitId: a.orbit_id }, m);
+      }
+      return rows;
+    });
+    for (const a of reaped) {
+      try {
+        await releaseUpload(await this.drivers.forBackend(a.storage_backend_id), a);
+      } catch (e) {
+        this.logger.warn(`Could not free the abandoned upload of artifact ${a.id}: ${ensureError(e).message}`);
+      }
+    }
+    return reaped.length;
   }
 
   async downloadUrl(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<DownloadUrlDto> {
@@ -433,6 +461,12 @@ export class ArtifactsService {
     if (!rows[0]) throw new ArtifactNotFound(id);
     return rows[0];
   }
+}
+
+/** Aborts a multipart upload, or deletes a partial single-PUT object. */
+async function releaseUpload(driver: StorageDriver, a: ArtifactRow): Promise<void> {
+  if (a.upload_id) await driver.abortMultipart(a.storage_key, a.upload_id);
+  else await driver.delete(a.storage_key);
 }
 
 /** A file name made safe for every store's keys: ASCII letters, digits, `. _ -`. */
