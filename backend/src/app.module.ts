@@ -13,11 +13,12 @@ import { DatabaseModule } from './database/database.module.js';
 import { DeploymentsModule } from './deployments/deployments.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LineageModule } from './lineage/lineage.module.js';
+import { ModelsModule } from './models/models.module.js';
 import { OrbitsModule } from './orbits/orbits.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { SatellitesModule } from './satellites/satellites.module.js';
-import { OrbitSecretsModule } from './secrets/orbit-secrets.module.js';
 import { SearchModule } from './search/search.module.js';
+import { OrbitSecretsModule } from './secrets/orbit-secrets.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TracksModule } from './tracks/tracks.module.js';
@@ -25,7 +26,7 @@ import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Feature modules, in the order their routes should appear in the OpenAPI document. */
-export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, CollectionsModule, LineageModule, ArtifactsModule, OrbitSecretsModule, SatellitesModule, DeploymentsModule, TasksModule, TracksModule, WebhooksModule, SearchModule, AuditModule];
+export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, CollectionsModule, LineageModule, ArtifactsModule, OrbitSecretsModule, SatellitesModule, DeploymentsModule, ModelsModule, TasksModule, TracksModule, WebhooksModule, SearchModule, AuditModule];
 
 @Module({})
 export class AppModule {
