@@ -4,7 +4,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { bearerToken } from '../common/auth/auth.guard.js';
 import type { RequestContext } from '../common/auth/principal.js';
-import { DomainError, ServiceUnavailable, ValidationFailed, ensureError } from '../common/errors.js';
+import { DomainError, ServiceUnavailable, ValidationFailed } from '../common/errors.js';
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { ModelNotActive } from './model-errors.js';
 import { ModelsService } from './models.service.js';
@@ -57,21 +57,19 @@ export class GatewayService implements OnModuleDestroy {
     const stream = body.stream === true;
     const p = ctx.principal;
     const record = (status: number, usage: { prompt: number; completion: number }) => {
-      this.models
-        .recordUsage({
-          orgId: s.orgId,
-          orbitId: s.orbitId,
-          modelId,
-          apiKeyId: p.kind === 'user' ? (p.apiKey?.id ?? null) : null,
-          userId: p.kind === 'user' ? p.userId : null,
-          endpoint,
-          stream,
-          status,
-          promptTokens: usage.prompt,
-          completionTokens: usage.completion,
-          latencyMs: performance.now() - started,
-        })
-        .catch((e: unknown) => this.log.warn(`Recording usage failed: ${ensureError(e).message}`));
+      this.models.recordUsage({
+        orgId: s.orgId,
+        orbitId: s.orbitId,
+        modelId,
+        apiKeyId: p.kind === 'user' ? (p.apiKey?.id ?? null) : null,
+        userId: p.kind === 'user' ? p.userId : null,
+        endpoint,
+        stream,
+        status,
+        promptTokens: usage.prompt,
+        completionTokens: usage.completion,
+        latencyMs: performance.now() - started,
+      });
     };
     await this.forward(req, res, `${url.replace(/\/+$/, '')}/v1/${endpoint}`, Buffer.from(JSON.stringify(body)), stream, record);
   }

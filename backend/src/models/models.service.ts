@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
@@ -40,6 +40,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Formats a deployment can serve (the model server's). */
 const SERVABLE = ['gguf', 'onnx'];
 const COLLECTION_NAME = 'models';
+/** Gateway usage rows are written at least this often, ms. */
+const USAGE_FLUSH_MS = 500;
+const USAGE_BATCH = 200;
+
+/** One gateway call, as recorded. */
+export interface UsageRecord {
+  orgId: string;
+  orbitId: string;
+  modelId: string;
+  apiKeyId: string | null;
+  userId: string | null;
+  endpoint: string;
+  stream: boolean;
+  status: number;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+}
 
 export interface ModelRow {
   id: string;
@@ -91,8 +109,10 @@ export interface ModelRoute {
  * A model keeps the id its client asked for; every lookup is by (orbit, id).
  */
 @Injectable()
-export class ModelsService implements OnModuleInit {
+export class ModelsService implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Models');
+  private readonly usageBuffer: UsageRecord[] = [];
+  private usageTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -477,13 +497,39 @@ export class ModelsService implements OnModuleInit {
     return { model: row, deploymentIds: row.deployment_ids };
   }
 
-  /** Records one gateway call (never fails the call). */
-  async recordUsage(u: { orgId: string; orbitId: string; modelId: string; apiKeyId: string | null; userId: string | null; endpoint: string; stream: boolean; status: number; promptTokens: number; completionTokens: number; latencyMs: number }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO model_usage (organization_id, orbit_id, model_id, api_key_id, user_id, endpoint, stream, status, prompt_tokens, completion_tokens, latency_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [u.orgId, u.orbitId, u.modelId, u.apiKeyId, u.userId, u.endpoint, u.stream, u.status, u.promptTokens, u.completionTokens, Math.round(u.latencyMs)],
-    );
+  /**
+   * Records one gateway call. Rows are buffered and written together (every
+   * {@link USAGE_FLUSH_MS} ms or {@link USAGE_BATCH} rows), so the gateway adds no write per call.
+   */
+  recordUsage(u: UsageRecord): void {
+    this.usageBuffer.push(u);
+    if (this.usageBuffer.length >= USAGE_BATCH) void this.flushUsage();
+    else this.usageTimer ??= setTimeout(() => void this.flushUsage(), USAGE_FLUSH_MS);
+  }
+
+  /** Writes the buffered usage rows (also at shutdown). */
+  async flushUsage(): Promise<void> {
+    clearTimeout(this.usageTimer);
+    this.usageTimer = undefined;
+    const rows = this.usageBuffer.splice(0);
+    if (!rows.length) return;
+    const params: unknown[] = [];
+    const values = rows.map((u, i) => {
+      params.push(u.orgId, u.orbitId, u.modelId, u.apiKeyId, u.userId, u.endpoint, u.stream, u.status, u.promptTokens, u.completionTokens, Math.round(u.latencyMs));
+      return `(${Array.from({ length: 11 }, (_, j) => `$${i * 11 + j + 1}`).join(', ')})`;
+    });
+    try {
+      await this.db.query(
+        `INSERT INTO model_usage (organization_id, orbit_id, model_id, api_key_id, user_id, endpoint, stream, status, prompt_tokens, completion_tokens, latency_ms) VALUES ${values.join(', ')}`,
+        params,
+      );
+    } catch (e) {
+      this.log.warn(`Recording ${rows.length} usage row(s) failed: ${ensureError(e).message}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flushUsage();
   }
 
   /** Usage per orbit, model and API key in a time window; org owners and admins only. */

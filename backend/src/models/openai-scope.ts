@@ -22,6 +22,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class OpenAiScope {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** Orbit → organization; an orbit never changes organization, so the answer is kept. */
+  private readonly orgs = new Map<string, string>();
+
+  private async orgOf(orbitId: string): Promise<string | undefined> {
+    const hit = this.orgs.get(orbitId);
+    if (hit) return hit;
+    const rows: { organization_id: string }[] = await this.db.query('SELECT organization_id FROM orbits WHERE id = $1', [orbitId]);
+    const org = rows[0]?.organization_id;
+    if (org) {
+      if (this.orgs.size > 10_000) this.orgs.clear();
+      this.orgs.set(orbitId, org);
+    }
+    return org;
+  }
+
   async resolve(ctx: RequestContext, req: Request): Promise<Scope> {
     const p = ctx.principal;
     if (p.kind !== 'user') throw new NotFound('Organization');
@@ -36,8 +51,7 @@ export class OpenAiScope {
     if (keyOrbit && hOrbit && hOrbit !== keyOrbit) throw new NotFound('Orbit', hOrbit);
     const orbitId = keyOrbit ?? hOrbit;
     if (orbitId) {
-      const rows: { organization_id: string }[] = await this.db.query('SELECT organization_id FROM orbits WHERE id = $1', [orbitId]);
-      const orgId = rows[0]?.organization_id;
+      const orgId = await this.orgOf(orbitId);
       if (!orgId || (keyOrg && orgId !== keyOrg) || (hOrg && orgId !== hOrg)) throw new NotFound('Orbit', orbitId);
       return { orgId, orbitId };
     }
