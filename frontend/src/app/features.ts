@@ -7,6 +7,8 @@ import { invitationsFeature } from '@/features/invitations';
 import { orbitsFeature } from '@/features/orbits';
 import { organizationsFeature } from '@/features/organizations';
 import { secretsFeature } from '@/features/secrets';
+import { satellitesFeature } from '@/features/satellites';
+import { deploymentsFeature } from '@/features/deployments';
 import type { FeatureModule } from './registry';
 
 /**
@@ -24,4 +26,6 @@ export const features: FeatureModule[] = [
   secretsFeature,
   apiKeysFeature,
   auditFeature,
+  satellitesFeature,
+  deploymentsFeature,
 ];
