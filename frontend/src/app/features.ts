@@ -9,6 +9,7 @@ import { organizationsFeature } from '@/features/organizations';
 import { secretsFeature } from '@/features/secrets';
 import { satellitesFeature } from '@/features/satellites';
 import { deploymentsFeature } from '@/features/deployments';
+import { modelsFeature } from '@/features/models';
 import type { FeatureModule } from './registry';
 
 /**
@@ -28,4 +29,5 @@ export const features: FeatureModule[] = [
   auditFeature,
   satellitesFeature,
   deploymentsFeature,
+  modelsFeature,
 ];

@@ -76,12 +76,13 @@ export async function streamChat(
   body: { model?: string; messages: ChatMessage[]; [k: string]: unknown },
   onDelta: (text: string) => void,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<string> {
   const send = () =>
     fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ ...body, stream: true }),
       signal,
     });
