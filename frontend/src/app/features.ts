@@ -10,6 +10,7 @@ import { secretsFeature } from '@/features/secrets';
 import { satellitesFeature } from '@/features/satellites';
 import { deploymentsFeature } from '@/features/deployments';
 import { modelsFeature } from '@/features/models';
+import { storageFeature } from '@/features/storage';
 import type { FeatureModule } from './registry';
 
 /**
@@ -30,4 +31,5 @@ export const features: FeatureModule[] = [
   satellitesFeature,
   deploymentsFeature,
   modelsFeature,
+  storageFeature,
 ];
