@@ -7,7 +7,7 @@ import type { RequestContext } from '../common/auth/principal.js';
 import { DomainError, ServiceUnavailable, ValidationFailed } from '../common/errors.js';
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { ModelNotActive } from './model-errors.js';
-import { ModelsService } from './models.service.js';
+import { ModelsService, type ModelRoute } from './models.service.js';
 import { OpenAiScope } from './openai-scope.js';
 
 export type GatewayEndpoint = 'chat/completions' | 'completions' | 'embeddings';
@@ -33,6 +33,7 @@ export class GatewayService implements OnModuleDestroy {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 30_000 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 30_000 });
   private readonly targets = new Map<string, { urls: string[]; at: number }>();
+  private readonly allowed = new Map<string, { route: ModelRoute; at: number }>();
   private turn = 0;
 
   constructor(
@@ -77,10 +78,20 @@ export class GatewayService implements OnModuleDestroy {
   /** The inference URL of an active deployment of the model (round robin over replicas). */
   private async target(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<string> {
     const key = `${orbitId}\u0000${modelId}`;
-    const route = await this.models.route(ctx, orgId, orbitId, modelId);
-    if (!route) throw new ModelNotActive(modelId);
+    // Who may call which model is re-checked at most every TARGET_CACHE_MS per caller (as the satellites cache their authorization).
+    const p = ctx.principal;
+    const who = `${p.kind === 'user' ? (p.apiKey?.id ?? p.userId) : p.satelliteId}\u0000${key}`;
+    const allowed = this.allowed.get(who);
+    let route: ModelRoute | null;
+    if (allowed && Date.now() - allowed.at < TARGET_CACHE_MS && allowed.at > this.models.changedAt(orbitId, modelId)) route = allowed.route;
+    else {
+      route = await this.models.route(ctx, orgId, orbitId, modelId);
+      if (!route) throw new ModelNotActive(modelId);
+      if (this.allowed.size > 10_000) this.allowed.clear();
+      this.allowed.set(who, { route, at: Date.now() });
+    }
     const hit = this.targets.get(key);
-    if (hit && Date.now() - hit.at < TARGET_CACHE_MS && hit.urls.length) return hit.urls[this.turn++ % hit.urls.length]!;
+    if (hit && Date.now() - hit.at < TARGET_CACHE_MS && hit.at > this.models.changedAt(orbitId, modelId) && hit.urls.length) return hit.urls[this.turn++ % hit.urls.length]!;
     const deadline = Date.now() + ACTIVATION_WAIT_MS;
     for (;;) {
       const urls: string[] = [];

@@ -113,6 +113,8 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('Models');
   private readonly usageBuffer: UsageRecord[] = [];
   private usageTimer: NodeJS.Timeout | undefined;
+  /** When each model last changed activation or config here (orbit + id → ms), so gateway caches drop it. */
+  private readonly changes = new Map<string, number>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -320,6 +322,7 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       await m.query('UPDATE models SET config = $2, updated_at = now() WHERE id = $1', [row.id, config]);
       await this.audit.record(ctx, { action: 'model.update', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, config } }, m);
     });
+    this.touched(orbitId, modelId);
     return this.response(await this.byUuid(row.id));
   }
 
@@ -429,6 +432,7 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       await m.query('UPDATE models SET deployment_ids = $2, updated_at = now() WHERE id = $1', [row.id, created]);
       await this.audit.record(ctx, { action: 'model.activate', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, deploymentIds: created } }, m);
     });
+    this.touched(orbitId, modelId);
     return this.response(await this.byUuid(row.id));
   }
 
@@ -437,6 +441,7 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'deploy']);
     const row = await this.mustFind(orbitId, modelId, true);
     if (row.activation === 'inactive') return this.response(row);
+    this.touched(orbitId, modelId);
     for (const id of row.deployment_ids) {
       try {
         await this.deployments.delete(ctx, orgId, orbitId, id);
@@ -468,6 +473,7 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       await this.audit.record(ctx, { action: 'model.delete', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, files: files.length } }, m);
       return files.map((f) => f.artifact_id);
     });
+    this.touched(orbitId, modelId);
     for (const artifactId of owned) {
       try {
         await this.artifacts.delete(ctx, orgId, orbitId, artifactId);
@@ -480,6 +486,16 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /* ---------------- gateway ---------------- */
+
+  /** When the model last changed on this instance (activation, config, deletion), epoch ms; 0 if never. */
+  changedAt(orbitId: string, modelId: string): number {
+    return this.changes.get(`${orbitId}\u0000${modelId}`) ?? 0;
+  }
+
+  private touched(orbitId: string, modelId: string): void {
+    if (this.changes.size > 10_000) this.changes.clear();
+    this.changes.set(`${orbitId}\u0000${modelId}`, Date.now());
+  }
 
   /**
    * What the gateway needs to route a request: the model (published, loaded) and its deployments.
