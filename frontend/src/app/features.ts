@@ -11,6 +11,7 @@ import { satellitesFeature } from '@/features/satellites';
 import { deploymentsFeature } from '@/features/deployments';
 import { modelsFeature } from '@/features/models';
 import { storageFeature } from '@/features/storage';
+import { tracksFeature } from '@/features/tracks';
 import type { FeatureModule } from './registry';
 
 /**
@@ -32,4 +33,5 @@ export const features: FeatureModule[] = [
   deploymentsFeature,
   modelsFeature,
   storageFeature,
+  tracksFeature,
 ];
