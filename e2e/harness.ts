@@ -63,6 +63,8 @@ async function freePort(): Promise<number> {
 
 export interface RunningApp {
   baseURL: string;
+  /** The API's data directory (the local satellite's key is written there). */
+  dataDir: string;
   adminEmail: string;
   adminPassword: string;
   stop(): Promise<void>;
@@ -116,6 +118,7 @@ export async function startApp(): Promise<RunningApp> {
   }
   return {
     baseURL,
+    dataDir,
     adminEmail,
     adminPassword,
     async stop() {
