@@ -15,7 +15,12 @@ import { percentile, printTable } from './lib.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc),
+      [],
+    ),
 );
 const REQUESTS = Number(args.requests ?? 64);
 const MAX_TOKENS = Number(args['max-tokens'] ?? 1);
@@ -23,7 +28,9 @@ const CONCURRENCY = [1, 8, 32];
 
 const { startTestApp } = await import(path.join(root, 'backend/dist/testing/harness.js'));
 const { signupUser } = await import(path.join(root, 'backend/dist/testing/http.js'));
-const { SatelliteAgent, readAgentConfig } = await import(path.join(root, 'satellite/dist/agent/index.js'));
+const { SatelliteAgent, readAgentConfig } = await import(
+  path.join(root, 'satellite/dist/agent/index.js')
+);
 const { writeTinyGguf } = await import(path.join(root, 'satellite/dist/testing/models.js'));
 
 const sleep = (t) => new Promise((r) => setTimeout(r, t));
@@ -31,7 +38,8 @@ const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'apogee-bench-gateway-'));
 const t = await startTestApp();
 const u = await signupUser(t.baseURL, 'bench-gateway@example.com');
 const ob = `/v1/organizations/${u.org.id}/orbits/${u.orbit.id}`;
-const key = (await u.client.post('/v1/users/me/api-keys', { name: 'bench', orbitId: u.orbit.id })).body.key;
+const key = (await u.client.post('/v1/users/me/api-keys', { name: 'bench', orbitId: u.orbit.id }))
+  .body.key;
 
 // The model: a generated tiny llama, uploaded as an artifact and registered as a model.
 await writeTinyGguf(path.join(tmp, 'tiny.gguf'));
@@ -46,7 +54,11 @@ const art = await u.client.post(`${ob}/collections/${col.body.id}/artifacts`, {
 await fetch(art.body.upload.url, { method: 'PUT', body: bytes, headers: art.body.upload.headers });
 const done = await u.client.post(`${ob}/artifacts/${art.body.artifact.id}/complete`, {});
 if (done.status !== 200) throw new Error(`upload: ${JSON.stringify(done.body)}`);
-const created = await u.client.post(`${ob}/models`, { id: 'bench/tiny', source: 'artifact', location: art.body.artifact.id });
+const created = await u.client.post(`${ob}/models`, {
+  id: 'bench/tiny',
+  source: 'artifact',
+  location: art.body.artifact.id,
+});
 if (created.status !== 201) throw new Error(`model: ${JSON.stringify(created.body)}`);
 
 // A satellite (process runtime) and the model activated on it.
@@ -79,15 +91,40 @@ for (;;) {
 }
 const served = (await agent.activeRuntime.list()).find((m) => m.deploymentId === depId);
 
-const body = JSON.stringify({ model: 'bench/tiny', messages: [{ role: 'user', content: 'hello world' }], max_tokens: MAX_TOKENS, temperature: 0 });
+const body = JSON.stringify({
+  model: 'bench/tiny',
+  messages: [{ role: 'user', content: 'hello world' }],
+  max_tokens: MAX_TOKENS,
+  temperature: 0,
+});
 const pool = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function post(url) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: pool, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${url} → ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`))));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: pool,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(
+                new Error(
+                  `${url} → ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`,
+                ),
+              ),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -131,7 +168,14 @@ for (const c of CONCURRENCY) {
   }
   for (const [label] of targets) {
     const { lat, secs } = acc[label];
-    const row = { target: label, clients: c, n: lat.length, p50_ms: percentile(lat, 50), p95_ms: percentile(lat, 95), req_per_s: lat.length / secs };
+    const row = {
+      target: label,
+      clients: c,
+      n: lat.length,
+      p50_ms: percentile(lat, 50),
+      p95_ms: percentile(lat, 95),
+      req_per_s: lat.length / secs,
+    };
     results[`${label}/${c}`] = row;
     rows.push(row);
   }
@@ -144,12 +188,25 @@ printTable(
   CONCURRENCY.map((c) => {
     const d = results[`direct (model server)/${c}`];
     const g = results[`gateway (API)/${c}`];
-    return { clients: c, p50_ratio: g.p50_ms / d.p50_ms, p95_ratio: g.p95_ms / d.p95_ms, rps_ratio: g.req_per_s / d.req_per_s, p50_overhead_ms: g.p50_ms - d.p50_ms };
+    return {
+      clients: c,
+      p50_ratio: g.p50_ms / d.p50_ms,
+      p95_ratio: g.p95_ms / d.p95_ms,
+      rps_ratio: g.req_per_s / d.req_per_s,
+      p50_overhead_ms: g.p50_ms - d.p50_ms,
+    };
   }),
 );
 const usage = (await u.client.get(`/v1/organizations/${u.org.id}/model-usage`)).body;
-console.log(`\nusage recorded: ${usage.reduce((s, r) => s + r.requests, 0)} gateway requests (p50 ${usage[0]?.latencyP50Ms} ms as measured by the API)`);
-console.log(`max_tokens ${MAX_TOKENS}; database: ${process.env.APOGEE_TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}; cpus: ${os.availableParallelism()}; load avg ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `\nusage recorded: ${usage.reduce((s, r) => s + r.requests, 0)} gateway requests (p50 ${usage[0]?.latencyP50Ms} ms as measured by the API)`,
+);
+console.log(
+  `max_tokens ${MAX_TOKENS}; database: ${process.env.APOGEE_TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}; cpus: ${os.availableParallelism()}; load avg ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 
 await u.client.post(`${ob}/models/bench/tiny:deactivate`, {});
 await sleep(1000);

@@ -6,12 +6,17 @@ import type { RequestContext } from '../common/auth/principal.js';
 import { GatewayService } from './gateway.service.js';
 import { OpenAiErrorFilter } from './openai-error.filter.js';
 
-const DESC = 'OpenAI-compatible; routed to an active deployment of `model` in the caller’s orbit (from the API key or the `OpenAI-Project` header). `stream: true` answers Server-Sent Events, passed through unbuffered. An inactive model answers 400 `model_not_active` unless its config allows on-demand activation, in which case the request waits for it.';
+const DESC =
+  'OpenAI-compatible; routed to an active deployment of `model` in the caller’s orbit (from the API key or the `OpenAI-Project` header). `stream: true` answers Server-Sent Events, passed through unbuffered. An inactive model answers 400 `model_not_active` unless its config allows on-demand activation, in which case the request waits for it.';
 
 /** `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings` through the gateway. */
 @ApiTags('openai')
 @ApiBearerAuth()
-@ApiHeader({ name: 'OpenAI-Project', required: false, description: 'Orbit id, when the API key is not scoped to one.' })
+@ApiHeader({
+  name: 'OpenAI-Project',
+  required: false,
+  description: 'Orbit id, when the API key is not scoped to one.',
+})
 @UseFilters(OpenAiErrorFilter)
 @Controller('v1')
 export class GatewayController {
@@ -27,7 +32,11 @@ export class GatewayController {
   @Post('completions')
   @ApiOperation({ summary: 'Text completion', description: DESC })
   @ApiOkResponse({ description: 'The model server’s answer (JSON or SSE).' })
-  completions(@Ctx() ctx: RequestContext, @Req() req: Request, @Res() res: Response): Promise<void> {
+  completions(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     return this.gateway.handle(ctx, req, res, 'completions');
   }
 

@@ -17,7 +17,16 @@ const ACTIVATION_WAIT_MS = 180_000;
 /** How long the deployments serving a model are reused without asking the database, ms. */
 const TARGET_CACHE_MS = 2_000;
 const UPSTREAM_HEADERS_TIMEOUT_MS = 300_000;
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'te', 'trailer', 'upgrade', 'set-cookie']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'te',
+  'trailer',
+  'upgrade',
+  'set-cookie',
+]);
 /** Bytes of a non-streamed answer kept to read its `usage`. */
 const USAGE_PEEK_BYTES = 1 << 20;
 
@@ -30,8 +39,16 @@ const USAGE_PEEK_BYTES = 1 << 20;
 @Injectable()
 export class GatewayService implements OnModuleDestroy {
   private readonly log = new Logger('Gateway');
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 30_000 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 512, keepAliveMsecs: 30_000 });
+  private readonly httpAgent = new http.Agent({
+    keepAlive: true,
+    maxSockets: 512,
+    keepAliveMsecs: 30_000,
+  });
+  private readonly httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: 512,
+    keepAliveMsecs: 30_000,
+  });
   private readonly targets = new Map<string, { urls: string[]; at: number }>();
   private readonly allowed = new Map<string, { route: ModelRoute; at: number }>();
   private turn = 0;
@@ -47,12 +64,23 @@ export class GatewayService implements OnModuleDestroy {
     this.httpsAgent.destroy();
   }
 
-  async handle(ctx: RequestContext, req: Request, res: Response, endpoint: GatewayEndpoint): Promise<void> {
+  async handle(
+    ctx: RequestContext,
+    req: Request,
+    res: Response,
+    endpoint: GatewayEndpoint,
+  ): Promise<void> {
     const started = performance.now();
     const body = req.body as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationFailed('The body must be a JSON object', [{ field: 'body', problems: ['must be a JSON object'] }]);
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new ValidationFailed('The body must be a JSON object', [
+        { field: 'body', problems: ['must be a JSON object'] },
+      ]);
     const modelId = body.model;
-    if (typeof modelId !== 'string' || !modelId) throw new ValidationFailed('model is required', [{ field: 'model', problems: ['required: the id of a model of this orbit'] }]);
+    if (typeof modelId !== 'string' || !modelId)
+      throw new ValidationFailed('model is required', [
+        { field: 'model', problems: ['required: the id of a model of this orbit'] },
+      ]);
     const s = await this.scope.resolve(ctx, req);
     const url = await this.target(ctx, s.orgId, s.orbitId, modelId);
     const stream = body.stream === true;
@@ -72,18 +100,35 @@ export class GatewayService implements OnModuleDestroy {
         latencyMs: performance.now() - started,
       });
     };
-    await this.forward(req, res, `${url.replace(/\/+$/, '')}/v1/${endpoint}`, Buffer.from(JSON.stringify(body)), stream, record);
+    await this.forward(
+      req,
+      res,
+      `${url.replace(/\/+$/, '')}/v1/${endpoint}`,
+      Buffer.from(JSON.stringify(body)),
+      stream,
+      record,
+    );
   }
 
   /** The inference URL of an active deployment of the model (round robin over replicas). */
-  private async target(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<string> {
+  private async target(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<string> {
     const key = `${orbitId}\u0000${modelId}`;
     // Who may call which model is re-checked at most every TARGET_CACHE_MS per caller (as the satellites cache their authorization).
     const p = ctx.principal;
     const who = `${p.kind === 'user' ? (p.apiKey?.id ?? p.userId) : p.satelliteId}\u0000${key}`;
     const allowed = this.allowed.get(who);
     let route: ModelRoute | null;
-    if (allowed && Date.now() - allowed.at < TARGET_CACHE_MS && allowed.at > this.models.changedAt(orbitId, modelId)) route = allowed.route;
+    if (
+      allowed &&
+      Date.now() - allowed.at < TARGET_CACHE_MS &&
+      allowed.at > this.models.changedAt(orbitId, modelId)
+    )
+      route = allowed.route;
     else {
       route = await this.models.route(ctx, orgId, orbitId, modelId);
       if (!route) throw new ModelNotActive(modelId);
@@ -91,7 +136,13 @@ export class GatewayService implements OnModuleDestroy {
       this.allowed.set(who, { route, at: Date.now() });
     }
     const hit = this.targets.get(key);
-    if (hit && Date.now() - hit.at < TARGET_CACHE_MS && hit.at > this.models.changedAt(orbitId, modelId) && hit.urls.length) return hit.urls[this.turn++ % hit.urls.length]!;
+    if (
+      hit &&
+      Date.now() - hit.at < TARGET_CACHE_MS &&
+      hit.at > this.models.changedAt(orbitId, modelId) &&
+      hit.urls.length
+    )
+      return hit.urls[this.turn++ % hit.urls.length]!;
     const deadline = Date.now() + ACTIVATION_WAIT_MS;
     for (;;) {
       const urls: string[] = [];
@@ -99,7 +150,8 @@ export class GatewayService implements OnModuleDestroy {
       for (const id of route.deploymentIds) {
         try {
           const d = await this.deployments.get(ctx, orgId, orbitId, id);
-          if (d.inferenceUrl && (d.status === 'active' || d.status === 'not_responding')) urls.push(d.inferenceUrl);
+          if (d.inferenceUrl && (d.status === 'active' || d.status === 'not_responding'))
+            urls.push(d.inferenceUrl);
           else if (d.status === 'pending' || d.status === 'deploying') starting = true;
         } catch (e) {
           if ((e as DomainError).status !== 404) throw e;
@@ -109,13 +161,29 @@ export class GatewayService implements OnModuleDestroy {
         this.targets.set(key, { urls, at: Date.now() });
         return urls[this.turn++ % urls.length]!;
       }
-      if (!starting) throw new ServiceUnavailable('model_unavailable', `Model ${modelId} is active but none of its deployments is running; see its deployments, or deactivate and activate it again`);
-      if (Date.now() > deadline) throw new ServiceUnavailable('model_starting', `Model ${modelId} is still starting; try again shortly`);
+      if (!starting)
+        throw new ServiceUnavailable(
+          'model_unavailable',
+          `Model ${modelId} is active but none of its deployments is running; see its deployments, or deactivate and activate it again`,
+        );
+      if (Date.now() > deadline)
+        throw new ServiceUnavailable(
+          'model_starting',
+          `Model ${modelId} is still starting; try again shortly`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
-  private forward(req: Request, res: Response, target: string, payload: Buffer, stream: boolean, record: (status: number, usage: { prompt: number; completion: number }) => void, retried = false): Promise<void> {
+  private forward(
+    req: Request,
+    res: Response,
+    target: string,
+    payload: Buffer,
+    stream: boolean,
+    record: (status: number, usage: { prompt: number; completion: number }) => void,
+    retried = false,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
       const u = new URL(target);
       const isHttps = u.protocol === 'https:';
@@ -131,16 +199,21 @@ export class GatewayService implements OnModuleDestroy {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
       });
-      upstream.setTimeout(UPSTREAM_HEADERS_TIMEOUT_MS, () => upstream.destroy(new Error('the model did not answer in time')));
+      upstream.setTimeout(UPSTREAM_HEADERS_TIMEOUT_MS, () =>
+        upstream.destroy(new Error('the model did not answer in time')),
+      );
       upstream.on('response', (up) => {
         upstream.setTimeout(0);
         const status = up.statusCode ?? 502;
         const headers: http.OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
+        for (const [k, v] of Object.entries(up.headers))
+          if (!HOP.has(k) && v !== undefined) headers[k] = v;
         if (stream) headers['x-accel-buffering'] = 'no';
         res.writeHead(status, headers);
         res.flushHeaders();
-        const usage = new UsageScanner(String(up.headers['content-type'] ?? '').includes('text/event-stream'));
+        const usage = new UsageScanner(
+          String(up.headers['content-type'] ?? '').includes('text/event-stream'),
+        );
         up.on('data', (chunk: Buffer) => usage.push(chunk));
         up.pipe(res);
         let recorded = false;
@@ -162,12 +235,27 @@ export class GatewayService implements OnModuleDestroy {
       });
       upstream.on('error', (e: NodeJS.ErrnoException) => {
         // A kept-alive socket the upstream closed meanwhile fails before any answer: send once more on a fresh one.
-        if (!retried && upstream.reusedSocket && !res.headersSent && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+        if (
+          !retried &&
+          upstream.reusedSocket &&
+          !res.headersSent &&
+          (e.code === 'ECONNRESET' || e.code === 'EPIPE')
+        ) {
           resolve(this.forward(req, res, target, payload, stream, record, true));
           return;
         }
         if (res.headersSent) res.destroy();
-        else res.status(502).json({ error: { message: `The model's deployment did not answer: ${e.message}`, type: 'server_error', code: 'deployment_unreachable', param: null } });
+        else
+          res
+            .status(502)
+            .json({
+              error: {
+                message: `The model's deployment did not answer: ${e.message}`,
+                type: 'server_error',
+                code: 'deployment_unreachable',
+                param: null,
+              },
+            });
         record(502, { prompt: 0, completion: 0 });
         resolve();
       });
@@ -224,7 +312,10 @@ class UsageScanner {
         // An error page or a cut body: no usage.
       }
     }
-    return { prompt: this.prompt, completion: this.sawUsage ? this.completion : Math.max(this.chunks - 1, 0) };
+    return {
+      prompt: this.prompt,
+      completion: this.sawUsage ? this.completion : Math.max(this.chunks - 1, 0),
+    };
   }
 
   private take(u: Usage): void {

@@ -22,6 +22,10 @@ export class ModelStateConflict extends Conflict {
 /** A gateway request for a model that is not active and may not be activated on demand. */
 export class ModelNotActive extends DomainError {
   constructor(id: string) {
-    super(400, 'model_not_active', `Model ${id} is not active; activate it (POST /v1/models/${id}:activate) or enable on-demand activation in its config`);
+    super(
+      400,
+      'model_not_active',
+      `Model ${id} is not active; activate it (POST /v1/models/${id}:activate) or enable on-demand activation in its config`,
+    );
   }
 }

@@ -1,12 +1,45 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  UseFilters,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request } from 'express';
 import { Ctx } from '../common/auth/decorators.js';
 import type { RequestContext } from '../common/auth/principal.js';
 import { ValidationFailed } from '../common/errors.js';
-import { ModelCreateDto, ModelDeletedDto, ModelFileCreateDto, ModelListQueryDto, ModelListResponseDto, ModelLoadFileResponseDto, ModelResponseDto, ModelUpdateDto, ModelUsageQueryDto, ModelUsageRowDto } from './dto/model.dto.js';
+import {
+  ModelCreateDto,
+  ModelDeletedDto,
+  ModelFileCreateDto,
+  ModelListQueryDto,
+  ModelListResponseDto,
+  ModelLoadFileResponseDto,
+  ModelResponseDto,
+  ModelUpdateDto,
+  ModelUsageQueryDto,
+  ModelUsageRowDto,
+} from './dto/model.dto.js';
 import { OpenAiErrorFilter } from './openai-error.filter.js';
 import { OpenAiScope } from './openai-scope.js';
 import { ModelsService } from './models.service.js';
@@ -18,7 +51,8 @@ type Action = (typeof ACTIONS)[number];
 /** `*id` arrives as path segments; ids may contain `/`. */
 export function joinId(raw: string | string[]): string {
   const id = (Array.isArray(raw) ? raw.join('/') : raw).trim();
-  if (!id) throw new ValidationFailed('Model id is required', [{ field: 'id', problems: ['required'] }]);
+  if (!id)
+    throw new ValidationFailed('Model id is required', [{ field: 'id', problems: ['required'] }]);
   return id;
 }
 
@@ -28,12 +62,21 @@ export function splitAction(raw: string | string[]): [string, Action] {
   const i = full.lastIndexOf(':');
   const action = full.slice(i + 1) as Action;
   if (i <= 0 || !ACTIONS.includes(action)) {
-    throw new ValidationFailed(`Unknown model action; POST /v1/models/{id}:${ACTIONS.join('|:')}`, [{ field: 'action', problems: [`one of ${ACTIONS.join(', ')}`] }]);
+    throw new ValidationFailed(`Unknown model action; POST /v1/models/{id}:${ACTIONS.join('|:')}`, [
+      { field: 'action', problems: [`one of ${ACTIONS.join(', ')}`] },
+    ]);
   }
   return [full.slice(0, i), action];
 }
 
-async function act(models: ModelsService, ctx: RequestContext, org: string, orbit: string, raw: string | string[], body: unknown): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
+async function act(
+  models: ModelsService,
+  ctx: RequestContext,
+  org: string,
+  orbit: string,
+  raw: string | string[],
+  body: unknown,
+): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
   const [id, action] = splitAction(raw);
   switch (action) {
     case 'activate':
@@ -47,13 +90,18 @@ async function act(models: ModelsService, ctx: RequestContext, org: string, orbi
     case 'files': {
       const dto = plainToInstance(ModelFileCreateDto, body ?? {});
       const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length) throw new ValidationFailed('Invalid file', errors.map((e) => ({ field: e.property, problems: Object.values(e.constraints ?? {}) })));
+      if (errors.length)
+        throw new ValidationFailed(
+          'Invalid file',
+          errors.map((e) => ({ field: e.property, problems: Object.values(e.constraints ?? {}) })),
+        );
       return models.addFile(ctx, org, orbit, id, dto);
     }
   }
 }
 
-const ACTION_DOC = 'Actions on a model, by suffix: `{id}:activate` deploys it, `{id}:deactivate` stops it, `{id}:retry` loads a FAILED model again, `{id}:publish` publishes a fine-tuned model, `{id}:files` registers an adapter file (body `{path, size, sha256}`) and answers its artifact upload plan.';
+const ACTION_DOC =
+  'Actions on a model, by suffix: `{id}:activate` deploys it, `{id}:deactivate` stops it, `{id}:retry` loads a FAILED model again, `{id}:publish` publishes a fine-tuned model, `{id}:files` registers an adapter file (body `{path, size, sha256}`) and answers its artifact upload plan.';
 
 /** Models of an orbit, for the dashboard (ids may contain `/`; they are matched as a wildcard). */
 @ApiTags('models')
@@ -64,34 +112,70 @@ export class ModelsController {
 
   @Get()
   @ApiOkResponse({ type: ModelListResponseDto })
-  list(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Query() q: ModelListQueryDto): Promise<ModelListResponseDto> {
+  list(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Query() q: ModelListQueryDto,
+  ): Promise<ModelListResponseDto> {
     return this.models.list(ctx, org, orbit, q);
   }
 
   @Post()
-  @ApiCreatedResponse({ type: ModelResponseDto, description: 'A base model starts REQUESTED with a load task; a fine-tuned one (baseModelId + suffix) waits for its files and publish.' })
-  create(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Body() dto: ModelCreateDto): Promise<ModelResponseDto> {
+  @ApiCreatedResponse({
+    type: ModelResponseDto,
+    description:
+      'A base model starts REQUESTED with a load task; a fine-tuned one (baseModelId + suffix) waits for its files and publish.',
+  })
+  create(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Body() dto: ModelCreateDto,
+  ): Promise<ModelResponseDto> {
     return this.models.create(ctx, org, orbit, dto);
   }
 
   @Get('*id')
   @ApiParam({ name: 'id', type: String })
   @ApiOkResponse({ type: ModelResponseDto })
-  get(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id') id: string[], @Query() q: ModelListQueryDto): Promise<ModelResponseDto> {
-    return this.models.get(ctx, org, orbit, joinId(id), { includeUnpublished: q.include_unpublished === 'true' });
+  get(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id') id: string[],
+    @Query() q: ModelListQueryDto,
+  ): Promise<ModelResponseDto> {
+    return this.models.get(ctx, org, orbit, joinId(id), {
+      includeUnpublished: q.include_unpublished === 'true',
+    });
   }
 
   @Patch('*id')
   @ApiParam({ name: 'id', type: String })
   @ApiOkResponse({ type: ModelResponseDto })
-  update(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id') id: string[], @Body() dto: ModelUpdateDto): Promise<ModelResponseDto> {
+  update(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id') id: string[],
+    @Body() dto: ModelUpdateDto,
+  ): Promise<ModelResponseDto> {
     return this.models.updateConfig(ctx, org, orbit, joinId(id), dto.config);
   }
 
   @Delete('*id')
   @ApiParam({ name: 'id', type: String })
-  @ApiOkResponse({ type: ModelDeletedDto, description: '409 `model_active` while the model is active; deletes the files it stored.' })
-  delete(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id') id: string[]): Promise<ModelDeletedDto> {
+  @ApiOkResponse({
+    type: ModelDeletedDto,
+    description: '409 `model_active` while the model is active; deletes the files it stored.',
+  })
+  delete(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id') id: string[],
+  ): Promise<ModelDeletedDto> {
     return this.models.delete(ctx, org, orbit, joinId(id));
   }
 
@@ -101,7 +185,13 @@ export class ModelsController {
   @ApiParam({ name: 'id', type: String, description: '`{id}:{action}`' })
   @ApiBody({ required: false, type: ModelFileCreateDto })
   @ApiOkResponse({ type: ModelResponseDto })
-  action(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('id') id: string[], @Body() body: unknown): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
+  action(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('id') id: string[],
+    @Body() body: unknown,
+  ): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
     return act(this.models, ctx, org, orbit, id, body);
   }
 }
@@ -115,17 +205,32 @@ export class ModelUsageController {
 
   @Get()
   @ApiOkResponse({ type: [ModelUsageRowDto] })
-  usage(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Query() q: ModelUsageQueryDto): Promise<ModelUsageRowDto[]> {
+  usage(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Query() q: ModelUsageQueryDto,
+  ): Promise<ModelUsageRowDto[]> {
     const to = q.to ? new Date(q.to) : new Date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
-    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ValidationFailed('Invalid time window', [{ field: Number.isNaN(from.getTime()) ? 'from' : 'to', problems: ['must be an ISO time'] }]);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+      throw new ValidationFailed('Invalid time window', [
+        { field: Number.isNaN(from.getTime()) ? 'from' : 'to', problems: ['must be an ISO time'] },
+      ]);
     return this.models.usage(ctx, org, from, to);
   }
 }
 
 const SCOPE_HEADERS = [
-  ApiHeader({ name: 'OpenAI-Organization', required: false, description: 'Organization id, when the API key is not scoped to one.' }),
-  ApiHeader({ name: 'OpenAI-Project', required: false, description: 'Orbit id, when the API key is not scoped to one.' }),
+  ApiHeader({
+    name: 'OpenAI-Organization',
+    required: false,
+    description: 'Organization id, when the API key is not scoped to one.',
+  }),
+  ApiHeader({
+    name: 'OpenAI-Project',
+    required: false,
+    description: 'Orbit id, when the API key is not scoped to one.',
+  }),
 ];
 
 function applyAll(decorators: MethodDecorator[]): MethodDecorator {
@@ -150,8 +255,16 @@ export class OpenAiModelsController {
 
   @Get()
   @applyAll(SCOPE_HEADERS)
-  @ApiOkResponse({ type: ModelListResponseDto, description: 'The OpenAI list object; loading models with `include_loading=true`; cursor `after` + `limit`.' })
-  async list(@Ctx() ctx: RequestContext, @Req() req: Request, @Query() q: ModelListQueryDto): Promise<ModelListResponseDto> {
+  @ApiOkResponse({
+    type: ModelListResponseDto,
+    description:
+      'The OpenAI list object; loading models with `include_loading=true`; cursor `after` + `limit`.',
+  })
+  async list(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Query() q: ModelListQueryDto,
+  ): Promise<ModelListResponseDto> {
     const s = await this.scope.resolve(ctx, req);
     return this.models.list(ctx, s.orgId, s.orbitId, { ...q, include_unpublished: 'false' });
   }
@@ -159,7 +272,11 @@ export class OpenAiModelsController {
   @Post()
   @applyAll(SCOPE_HEADERS)
   @ApiCreatedResponse({ type: ModelResponseDto })
-  async create(@Ctx() ctx: RequestContext, @Req() req: Request, @Body() dto: ModelCreateDto): Promise<ModelResponseDto> {
+  async create(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Body() dto: ModelCreateDto,
+  ): Promise<ModelResponseDto> {
     const s = await this.scope.resolve(ctx, req);
     return this.models.create(ctx, s.orgId, s.orbitId, dto);
   }
@@ -168,16 +285,28 @@ export class OpenAiModelsController {
   @applyAll(SCOPE_HEADERS)
   @ApiParam({ name: 'id', type: String })
   @ApiOkResponse({ type: ModelResponseDto })
-  async get(@Ctx() ctx: RequestContext, @Req() req: Request, @Param('id') id: string[], @Query() q: ModelListQueryDto): Promise<ModelResponseDto> {
+  async get(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Param('id') id: string[],
+    @Query() q: ModelListQueryDto,
+  ): Promise<ModelResponseDto> {
     const s = await this.scope.resolve(ctx, req);
-    return this.models.get(ctx, s.orgId, s.orbitId, joinId(id), { includeUnpublished: q.include_unpublished === 'true' });
+    return this.models.get(ctx, s.orgId, s.orbitId, joinId(id), {
+      includeUnpublished: q.include_unpublished === 'true',
+    });
   }
 
   @Patch('*id')
   @applyAll(SCOPE_HEADERS)
   @ApiParam({ name: 'id', type: String })
   @ApiOkResponse({ type: ModelResponseDto })
-  async update(@Ctx() ctx: RequestContext, @Req() req: Request, @Param('id') id: string[], @Body() dto: ModelUpdateDto): Promise<ModelResponseDto> {
+  async update(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Param('id') id: string[],
+    @Body() dto: ModelUpdateDto,
+  ): Promise<ModelResponseDto> {
     const s = await this.scope.resolve(ctx, req);
     return this.models.updateConfig(ctx, s.orgId, s.orbitId, joinId(id), dto.config);
   }
@@ -186,7 +315,11 @@ export class OpenAiModelsController {
   @applyAll(SCOPE_HEADERS)
   @ApiParam({ name: 'id', type: String })
   @ApiOkResponse({ type: ModelDeletedDto })
-  async delete(@Ctx() ctx: RequestContext, @Req() req: Request, @Param('id') id: string[]): Promise<ModelDeletedDto> {
+  async delete(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Param('id') id: string[],
+  ): Promise<ModelDeletedDto> {
     const s = await this.scope.resolve(ctx, req);
     return this.models.delete(ctx, s.orgId, s.orbitId, joinId(id));
   }
@@ -198,7 +331,12 @@ export class OpenAiModelsController {
   @ApiParam({ name: 'id', type: String, description: '`{id}:{action}`' })
   @ApiBody({ required: false, type: ModelFileCreateDto })
   @ApiOkResponse({ type: ModelResponseDto })
-  async action(@Ctx() ctx: RequestContext, @Req() req: Request, @Param('id') id: string[], @Body() body: unknown): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
+  async action(
+    @Ctx() ctx: RequestContext,
+    @Req() req: Request,
+    @Param('id') id: string[],
+    @Body() body: unknown,
+  ): Promise<ModelResponseDto | ModelLoadFileResponseDto> {
     const s = await this.scope.resolve(ctx, req);
     return act(this.models, ctx, s.orgId, s.orbitId, id, body);
   }

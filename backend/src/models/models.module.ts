@@ -9,14 +9,32 @@ import { TasksModule } from '../tasks/tasks.module.js';
 import { GatewayController } from './gateway.controller.js';
 import { GatewayService } from './gateway.service.js';
 import { ModelLoadsController } from './model-loads.controller.js';
-import { ModelsController, ModelUsageController, OpenAiModelsController } from './models.controller.js';
+import {
+  ModelsController,
+  ModelUsageController,
+  OpenAiModelsController,
+} from './models.controller.js';
 import { ModelsService } from './models.service.js';
 import { ObjectStoreSource } from './object-store.js';
 import { OpenAiScope } from './openai-scope.js';
 
 @Module({
-  imports: [ArtifactsModule, CollectionsModule, DeploymentsModule, OrbitsModule, OrbitSecretsModule, StorageModule, TasksModule],
-  controllers: [ModelsController, ModelUsageController, OpenAiModelsController, GatewayController, ModelLoadsController],
+  imports: [
+    ArtifactsModule,
+    CollectionsModule,
+    DeploymentsModule,
+    OrbitsModule,
+    OrbitSecretsModule,
+    StorageModule,
+    TasksModule,
+  ],
+  controllers: [
+    ModelsController,
+    ModelUsageController,
+    OpenAiModelsController,
+    GatewayController,
+    ModelLoadsController,
+  ],
   providers: [ModelsService, GatewayService, OpenAiScope, ObjectStoreSource],
   exports: [ModelsService],
 })

@@ -6,7 +6,14 @@ import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import type { RequestContext, SatellitePrincipal } from '../common/auth/principal.js';
-import { Conflict, DomainError, ValidationFailed, ensureError, isUniqueViolation, type FieldProblem } from '../common/errors.js';
+import {
+  Conflict,
+  DomainError,
+  ValidationFailed,
+  ensureError,
+  isUniqueViolation,
+  type FieldProblem,
+} from '../common/errors.js';
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { OrbitSecretsService } from '../secrets/orbit-secrets.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
@@ -30,9 +37,11 @@ import { ModelAlreadyExists, ModelNotFound, ModelStateConflict } from './model-e
 import { ObjectStoreSource } from './object-store.js';
 
 /** Hugging Face `org/repo` or `org/repo/path/to/file`. */
-export const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._\-/]*)?$/;
+export const HF_ID =
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/[A-Za-z0-9][A-Za-z0-9._-]{0,95}(\/[A-Za-z0-9][A-Za-z0-9._\-/]*)?$/;
 /** Ollama `name:tag` (optionally `namespace/name:tag`). */
-export const OLLAMA_ID = /^[a-z0-9][a-z0-9._-]{0,99}(\/[a-z0-9][a-z0-9._-]{0,99})?:[A-Za-z0-9._-]{1,100}$/;
+export const OLLAMA_ID =
+  /^[a-z0-9][a-z0-9._-]{0,99}(\/[a-z0-9][a-z0-9._-]{0,99})?:[A-Za-z0-9._-]{1,100}$/;
 /** Any model id: path-like, no empty segments, no `..`. */
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:\-/]{0,299}$/;
 const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+$/;
@@ -67,7 +76,13 @@ export interface ModelRow {
   kind: 'base' | 'fine_tuned';
   source: string;
   source_ref: string;
-  options: { revision?: string; tokenSecret?: string; storageBackendId?: string; splitGguf?: boolean; collectionId?: string };
+  options: {
+    revision?: string;
+    tokenSecret?: string;
+    storageBackendId?: string;
+    splitGguf?: boolean;
+    collectionId?: string;
+  };
   parent_id: string | null;
   base_model_id: string | null;
   adapter: string | null;
@@ -146,41 +161,92 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
 
   /* ---------------- create ---------------- */
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: ModelCreateDto): Promise<ModelResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: ModelCreateDto,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'create']);
-    if (dto.baseModelId !== undefined || dto.suffix !== undefined) return this.createFineTuned(ctx, orgId, orbitId, dto);
+    if (dto.baseModelId !== undefined || dto.suffix !== undefined)
+      return this.createFineTuned(ctx, orgId, orbitId, dto);
     const problems: FieldProblem[] = [];
     const source = dto.source;
-    if (!source) problems.push({ field: 'source', problems: [`required; one of ${MODEL_SOURCES.join(', ')}`] });
-    else if (!(MODEL_SOURCES as readonly string[]).includes(source)) problems.push({ field: 'source', problems: [`unknown source ${source}; one of ${MODEL_SOURCES.join(', ')}`] });
+    if (!source)
+      problems.push({
+        field: 'source',
+        problems: [`required; one of ${MODEL_SOURCES.join(', ')}`],
+      });
+    else if (!(MODEL_SOURCES as readonly string[]).includes(source))
+      problems.push({
+        field: 'source',
+        problems: [`unknown source ${source}; one of ${MODEL_SOURCES.join(', ')}`],
+      });
     const id = dto.id?.trim() ?? '';
     if (!id) problems.push({ field: 'id', problems: ['required'] });
-    else if (!validId(id)) problems.push({ field: 'id', problems: ['letters, digits, . _ - : and / (no empty segment, no ..), at most 300'] });
+    else if (!validId(id))
+      problems.push({
+        field: 'id',
+        problems: ['letters, digits, . _ - : and / (no empty segment, no ..), at most 300'],
+      });
     const location = dto.location?.trim() || id;
     if (problems.length) throw new ValidationFailed('Invalid model', problems);
-    switch (source) {
+    switch (source as (typeof MODEL_SOURCES)[number]) {
       case 'hugging_face':
-        if (!HF_ID.test(location) || location.includes('..') || location.includes('//') || location.endsWith('/'))
-          problems.push({ field: dto.location ? 'location' : 'id', problems: ['a Hugging Face id is org/repo or org/repo/file'] });
+        if (
+          !HF_ID.test(location) ||
+          location.includes('..') ||
+          location.includes('//') ||
+          location.endsWith('/')
+        )
+          problems.push({
+            field: dto.location ? 'location' : 'id',
+            problems: ['a Hugging Face id is org/repo or org/repo/file'],
+          });
         break;
       case 'ollama':
-        if (!OLLAMA_ID.test(location)) problems.push({ field: dto.location ? 'location' : 'id', problems: ['an Ollama model is name:tag'] });
+        if (!OLLAMA_ID.test(location))
+          problems.push({
+            field: dto.location ? 'location' : 'id',
+            problems: ['an Ollama model is name:tag'],
+          });
         break;
       case 'object_store':
-        if (!S3_URL.test(location)) problems.push({ field: 'location', problems: ['an object store location is s3://bucket/prefix'] });
-        if (!dto.storageBackendId) problems.push({ field: 'storageBackendId', problems: ['required for object_store: the organization storage backend whose credentials read the bucket'] });
+        if (!S3_URL.test(location))
+          problems.push({
+            field: 'location',
+            problems: ['an object store location is s3://bucket/prefix'],
+          });
+        if (!dto.storageBackendId)
+          problems.push({
+            field: 'storageBackendId',
+            problems: [
+              'required for object_store: the organization storage backend whose credentials read the bucket',
+            ],
+          });
         break;
       case 'artifact':
-        if (!UUID.test(location)) problems.push({ field: 'location', problems: ['the id of an uploaded artifact of this orbit'] });
+        if (!UUID.test(location))
+          problems.push({
+            field: 'location',
+            problems: ['the id of an uploaded artifact of this orbit'],
+          });
         break;
     }
     if (problems.length) throw new ValidationFailed('Invalid model source', problems);
-    if (source === 'object_store') await this.objectStore.assertUsable(ctx, orgId, orbitId, dto.storageBackendId!);
+    if (source === 'object_store')
+      await this.objectStore.assertUsable(ctx, orgId, orbitId, dto.storageBackendId!);
     if (dto.tokenSecret) {
-      const known = (await this.secrets.list(ctx, orgId, orbitId)).some((s) => s.name === dto.tokenSecret);
-      if (!known) throw new ValidationFailed('Unknown orbit secret', [{ field: 'tokenSecret', problems: [`no secret named ${dto.tokenSecret} in this orbit`] }]);
+      const known = (await this.secrets.list(ctx, orgId, orbitId)).some(
+        (s) => s.name === dto.tokenSecret,
+      );
+      if (!known)
+        throw new ValidationFailed('Unknown orbit secret', [
+          { field: 'tokenSecret', problems: [`no secret named ${dto.tokenSecret} in this orbit`] },
+        ]);
     }
-    if (source === 'artifact') return this.createFromArtifact(ctx, orgId, orbitId, id, location, dto.config ?? {});
+    if (source === 'artifact')
+      return this.createFromArtifact(ctx, orgId, orbitId, id, location, dto.config ?? {});
     const collectionId = await this.modelsCollection(ctx, orgId, orbitId);
     const uuid = await this.db.transaction(async (m) => {
       const rowId = await this.insert(m, {
@@ -190,45 +256,128 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
         kind: 'base',
         source: source!,
         sourceRef: location,
-        options: { revision: dto.revision ?? 'main', tokenSecret: dto.tokenSecret, splitGguf: dto.splitGguf ?? false, collectionId, storageBackendId: dto.storageBackendId },
+        options: {
+          revision: dto.revision ?? 'main',
+          tokenSecret: dto.tokenSecret,
+          splitGguf: dto.splitGguf ?? false,
+          collectionId,
+          storageBackendId: dto.storageBackendId,
+        },
         status: 'REQUESTED',
         config: dto.config ?? {},
         createdBy: userOf(ctx),
       });
       await this.enqueueLoad(m, orgId, orbitId, rowId);
-      await this.audit.record(ctx, { action: 'model.create', resourceType: 'model', resourceId: rowId, organizationId: orgId, orbitId, details: { id, source, location } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.create',
+          resourceType: 'model',
+          resourceId: rowId,
+          organizationId: orgId,
+          orbitId,
+          details: { id, source, location },
+        },
+        m,
+      );
       return rowId;
     });
     this.tasks.wake(orbitId);
     return this.response(await this.byUuid(uuid));
   }
 
-  private async createFromArtifact(ctx: RequestContext, orgId: string, orbitId: string, id: string, artifactId: string, config: ModelConfigDto): Promise<ModelResponseDto> {
+  private async createFromArtifact(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    artifactId: string,
+    config: ModelConfigDto,
+  ): Promise<ModelResponseDto> {
     const a = await this.artifacts.get(ctx, orgId, orbitId, artifactId);
-    if (a.status !== 'uploaded') throw new ModelStateConflict('artifact_not_uploaded', `Artifact ${a.name} is ${a.status}; only uploaded artifacts can become models`);
+    if (a.status !== 'uploaded')
+      throw new ModelStateConflict(
+        'artifact_not_uploaded',
+        `Artifact ${a.name} is ${a.status}; only uploaded artifacts can become models`,
+      );
     const formats = artifactFormats(a.format);
-    if (!formats.length) throw new ValidationFailed('The artifact is not a model', [{ field: 'location', problems: [`format ${a.format} is not a model format (gguf, onnx, safetensors, hf-dir)`] }]);
+    if (!formats.length)
+      throw new ValidationFailed('The artifact is not a model', [
+        {
+          field: 'location',
+          problems: [`format ${a.format} is not a model format (gguf, onnx, safetensors, hf-dir)`],
+        },
+      ]);
     const uuid = await this.db.transaction(async (m) => {
-      const rowId = await this.insert(m, { orgId, orbitId, modelId: id, kind: 'base', source: 'artifact', sourceRef: artifactId, options: {}, status: 'SUCCEEDED', config, createdBy: userOf(ctx) });
-      await m.query(`UPDATE models SET formats = $2, primary_path = $3, loaded_at = now() WHERE id = $1`, [rowId, formats, a.fileName]);
-      await m.query('INSERT INTO model_files (model_uuid, path, size, sha256, artifact_id, uploaded, owned) VALUES ($1, $2, $3, $4, $5, true, false)', [rowId, a.fileName, a.size, a.sha256, a.id]);
-      await this.audit.record(ctx, { action: 'model.create', resourceType: 'model', resourceId: rowId, organizationId: orgId, orbitId, details: { id, source: 'artifact', artifactId } }, m);
+      const rowId = await this.insert(m, {
+        orgId,
+        orbitId,
+        modelId: id,
+        kind: 'base',
+        source: 'artifact',
+        sourceRef: artifactId,
+        options: {},
+        status: 'SUCCEEDED',
+        config,
+        createdBy: userOf(ctx),
+      });
+      await m.query(
+        `UPDATE models SET formats = $2, primary_path = $3, loaded_at = now() WHERE id = $1`,
+        [rowId, formats, a.fileName],
+      );
+      await m.query(
+        'INSERT INTO model_files (model_uuid, path, size, sha256, artifact_id, uploaded, owned) VALUES ($1, $2, $3, $4, $5, true, false)',
+        [rowId, a.fileName, a.size, a.sha256, a.id],
+      );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.create',
+          resourceType: 'model',
+          resourceId: rowId,
+          organizationId: orgId,
+          orbitId,
+          details: { id, source: 'artifact', artifactId },
+        },
+        m,
+      );
       return rowId;
     });
     return this.response(await this.byUuid(uuid));
   }
 
-  private async createFineTuned(ctx: RequestContext, orgId: string, orbitId: string, dto: ModelCreateDto): Promise<ModelResponseDto> {
+  private async createFineTuned(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: ModelCreateDto,
+  ): Promise<ModelResponseDto> {
     const problems: FieldProblem[] = [];
-    if (!dto.baseModelId) problems.push({ field: 'baseModelId', problems: ['required for a fine-tuned model'] });
-    if (!dto.suffix) problems.push({ field: 'suffix', problems: ['required for a fine-tuned model'] });
-    else if (!SUFFIX.test(dto.suffix)) problems.push({ field: 'suffix', problems: ['lowercase letters, digits and -, 1 to 40 characters'] });
-    if (dto.source !== undefined && dto.source !== 'fine_tuning') problems.push({ field: 'source', problems: ['a fine-tuned model has no source; its files are uploaded'] });
+    if (!dto.baseModelId)
+      problems.push({ field: 'baseModelId', problems: ['required for a fine-tuned model'] });
+    if (!dto.suffix)
+      problems.push({ field: 'suffix', problems: ['required for a fine-tuned model'] });
+    else if (!SUFFIX.test(dto.suffix))
+      problems.push({
+        field: 'suffix',
+        problems: ['lowercase letters, digits and -, 1 to 40 characters'],
+      });
+    if (dto.source !== undefined && dto.source !== 'fine_tuning')
+      problems.push({
+        field: 'source',
+        problems: ['a fine-tuned model has no source; its files are uploaded'],
+      });
     if (problems.length) throw new ValidationFailed('Invalid fine-tuned model', problems);
     const base = await this.find(orbitId, dto.baseModelId!);
-    if (!base || base.kind !== 'base') throw new ValidationFailed('Unknown base model', [{ field: 'baseModelId', problems: [`no base model ${dto.baseModelId} in this orbit`] }]);
+    if (!base || base.kind !== 'base')
+      throw new ValidationFailed('Unknown base model', [
+        { field: 'baseModelId', problems: [`no base model ${dto.baseModelId} in this orbit`] },
+      ]);
     const id = `ft:${base.model_id}:${dto.suffix}`;
-    if (id.length > 300) throw new ValidationFailed('The fine-tuned model id is too long', [{ field: 'suffix', problems: ['ft:<base>:<suffix> must fit in 300 characters'] }]);
+    if (id.length > 300)
+      throw new ValidationFailed('The fine-tuned model id is too long', [
+        { field: 'suffix', problems: ['ft:<base>:<suffix> must fit in 300 characters'] },
+      ]);
     const collectionId = await this.modelsCollection(ctx, orgId, orbitId);
     const uuid = await this.db.transaction(async (m) => {
       const rowId = await this.insert(m, {
@@ -246,7 +395,18 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
         adapter: dto.adapter ?? 'lora',
         published: false,
       });
-      await this.audit.record(ctx, { action: 'model.create', resourceType: 'model', resourceId: rowId, organizationId: orgId, orbitId, details: { id, baseModelId: base.model_id, adapter: dto.adapter ?? 'lora' } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.create',
+          resourceType: 'model',
+          resourceId: rowId,
+          organizationId: orgId,
+          orbitId,
+          details: { id, baseModelId: base.model_id, adapter: dto.adapter ?? 'lora' },
+        },
+        m,
+      );
       return rowId;
     });
     return this.response(await this.byUuid(uuid));
@@ -254,13 +414,43 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
 
   private async insert(
     m: EntityManager,
-    r: { orgId: string; orbitId: string; modelId: string; kind: string; source: string; sourceRef: string; options: object; status: ModelStatus; config: ModelConfigDto; createdBy: string | null; baseModelId?: string; adapter?: string; published?: boolean; parentId?: string },
+    r: {
+      orgId: string;
+      orbitId: string;
+      modelId: string;
+      kind: string;
+      source: string;
+      sourceRef: string;
+      options: object;
+      status: ModelStatus;
+      config: ModelConfigDto;
+      createdBy: string | null;
+      baseModelId?: string;
+      adapter?: string;
+      published?: boolean;
+      parentId?: string;
+    },
   ): Promise<string> {
     try {
       const rows: { id: string }[] = await m.query(
         `INSERT INTO models (organization_id, orbit_id, model_id, kind, source, source_ref, options, status, config, created_by, base_model_id, adapter, published, parent_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-        [r.orgId, r.orbitId, r.modelId, r.kind, r.source, r.sourceRef, r.options, r.status, r.config, r.createdBy, r.baseModelId ?? null, r.adapter ?? null, r.published ?? true, r.parentId ?? null],
+        [
+          r.orgId,
+          r.orbitId,
+          r.modelId,
+          r.kind,
+          r.source,
+          r.sourceRef,
+          r.options,
+          r.status,
+          r.config,
+          r.createdBy,
+          r.baseModelId ?? null,
+          r.adapter ?? null,
+          r.published ?? true,
+          r.parentId ?? null,
+        ],
       );
       return rows[0]!.id;
     } catch (e) {
@@ -269,21 +459,48 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async enqueueLoad(m: EntityManager, orgId: string, orbitId: string, uuid: string): Promise<void> {
-    const taskId = await this.tasks.enqueue(m, { organizationId: orgId, orbitId, type: 'load_model', payload: { modelUuid: uuid }, maxAttempts: 5 });
-    await m.query(`UPDATE models SET task_id = $2, status = 'REQUESTED', status_message = NULL, failure_reason = NULL, updated_at = now() WHERE id = $1`, [uuid, taskId]);
+  private async enqueueLoad(
+    m: EntityManager,
+    orgId: string,
+    orbitId: string,
+    uuid: string,
+  ): Promise<void> {
+    const taskId = await this.tasks.enqueue(m, {
+      organizationId: orgId,
+      orbitId,
+      type: 'load_model',
+      payload: { modelUuid: uuid },
+      maxAttempts: 5,
+    });
+    await m.query(
+      `UPDATE models SET task_id = $2, status = 'REQUESTED', status_message = NULL, failure_reason = NULL, updated_at = now() WHERE id = $1`,
+      [uuid, taskId],
+    );
   }
 
   /** The orbit's `models` collection, where model files live as artifacts; created on first use. */
-  private async modelsCollection(ctx: RequestContext, orgId: string, orbitId: string): Promise<string> {
+  private async modelsCollection(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+  ): Promise<string> {
     const find = async () => {
-      const rows: { id: string }[] = await this.db.query('SELECT id FROM collections WHERE orbit_id = $1 AND name = $2', [orbitId, COLLECTION_NAME]);
+      const rows: { id: string }[] = await this.db.query(
+        'SELECT id FROM collections WHERE orbit_id = $1 AND name = $2',
+        [orbitId, COLLECTION_NAME],
+      );
       return rows[0]?.id ?? null;
     };
     const found = await find();
     if (found) return found;
     try {
-      return (await this.collections.create(ctx, orgId, orbitId, { name: COLLECTION_NAME, type: 'model', description: 'Files of the orbit’s models (loaded or uploaded); managed by Apogee.' })).id;
+      return (
+        await this.collections.create(ctx, orgId, orbitId, {
+          name: COLLECTION_NAME,
+          type: 'model',
+          description: 'Files of the orbit’s models (loaded or uploaded); managed by Apogee.',
+        })
+      ).id;
     } catch (e) {
       const again = await find();
       if (again) return again;
@@ -293,34 +510,75 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
 
   /* ---------------- read ---------------- */
 
-  async list(ctx: RequestContext, orgId: string, orbitId: string, q: ModelListQueryDto): Promise<ModelListResponseDto> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    q: ModelListQueryDto,
+  ): Promise<ModelListResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'list']);
     const limit = q.limit ?? 100;
     const rows: ModelRow[] = await this.db.query(
       `SELECT * FROM models WHERE orbit_id = $1
           AND ($2 OR status = 'SUCCEEDED') AND ($3 OR published) AND ($4::text IS NULL OR model_id > $4)
         ORDER BY model_id LIMIT $5`,
-      [orbitId, q.include_loading === 'true', q.include_unpublished === 'true', q.after ?? null, limit + 1],
+      [
+        orbitId,
+        q.include_loading === 'true',
+        q.include_unpublished === 'true',
+        q.after ?? null,
+        limit + 1,
+      ],
     );
     const page = rows.slice(0, limit);
     const files = await this.filesOf(page.map((r) => r.id));
-    return { object: 'list', data: page.map((r) => toResponse(r, files.get(r.id) ?? [])), has_more: rows.length > limit };
+    return {
+      object: 'list',
+      data: page.map((r) => toResponse(r, files.get(r.id) ?? [])),
+      has_more: rows.length > limit,
+    };
   }
 
   /** A model by id; unpublished fine-tuned models only with `includeUnpublished`. */
-  async get(ctx: RequestContext, orgId: string, orbitId: string, modelId: string, opts: { includeUnpublished?: boolean } = {}): Promise<ModelResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+    opts: { includeUnpublished?: boolean } = {},
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'read']);
     const row = await this.find(orbitId, modelId);
     if (!row || (!row.published && !opts.includeUnpublished)) throw new ModelNotFound(modelId);
     return this.response(row);
   }
 
-  async updateConfig(ctx: RequestContext, orgId: string, orbitId: string, modelId: string, config: ModelConfigDto): Promise<ModelResponseDto> {
+  async updateConfig(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+    config: ModelConfigDto,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'update']);
     const row = await this.mustFind(orbitId, modelId);
     await this.db.transaction(async (m) => {
-      await m.query('UPDATE models SET config = $2, updated_at = now() WHERE id = $1', [row.id, config]);
-      await this.audit.record(ctx, { action: 'model.update', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, config } }, m);
+      await m.query('UPDATE models SET config = $2, updated_at = now() WHERE id = $1', [
+        row.id,
+        config,
+      ]);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.update',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId, config },
+        },
+        m,
+      );
     });
     this.touched(orbitId, modelId);
     return this.response(await this.byUuid(row.id));
@@ -329,25 +587,62 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   /* ---------------- lifecycle ---------------- */
 
   /** Loads a FAILED model again (files already stored are kept and skipped). */
-  async retry(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelResponseDto> {
+  async retry(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'update']);
     const row = await this.mustFind(orbitId, modelId);
-    if (row.kind !== 'base' || row.source === 'artifact') throw new ModelStateConflict('model_not_loadable', `Model ${modelId} is not loaded by a satellite`);
+    if (row.kind !== 'base' || row.source === 'artifact')
+      throw new ModelStateConflict(
+        'model_not_loadable',
+        `Model ${modelId} is not loaded by a satellite`,
+      );
     await this.db.transaction(async (m) => {
-      const locked: ModelRow[] = await m.query('SELECT * FROM models WHERE id = $1 FOR UPDATE', [row.id]);
-      if (locked[0]!.status !== 'FAILED') throw new ModelStateConflict('model_not_failed', `Model ${modelId} is ${locked[0]!.status}; only FAILED loads can be retried`, { status: locked[0]!.status });
+      const locked: ModelRow[] = await m.query('SELECT * FROM models WHERE id = $1 FOR UPDATE', [
+        row.id,
+      ]);
+      if (locked[0]!.status !== 'FAILED')
+        throw new ModelStateConflict(
+          'model_not_failed',
+          `Model ${modelId} is ${locked[0]!.status}; only FAILED loads can be retried`,
+          { status: locked[0]!.status },
+        );
       await this.enqueueLoad(m, orgId, orbitId, row.id);
-      await this.audit.record(ctx, { action: 'model.retry', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.retry',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId },
+        },
+        m,
+      );
     });
     this.tasks.wake(orbitId);
     return this.response(await this.byUuid(row.id));
   }
 
   /** Registers a file of a fine-tuned model and returns its artifact upload plan. */
-  async addFile(ctx: RequestContext, orgId: string, orbitId: string, modelId: string, dto: ModelFileCreateDto): Promise<ModelLoadFileResponseDto> {
+  async addFile(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+    dto: ModelFileCreateDto,
+  ): Promise<ModelLoadFileResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'update']);
     const row = await this.mustFind(orbitId, modelId);
-    if (row.kind !== 'fine_tuned' || row.published) throw new ModelStateConflict('model_files_closed', `Files are uploaded to unpublished fine-tuned models only`);
+    if (row.kind !== 'fine_tuned' || row.published)
+      throw new ModelStateConflict(
+        'model_files_closed',
+        `Files are uploaded to unpublished fine-tuned models only`,
+      );
     const created = await this.artifacts.create(ctx, orgId, orbitId, row.options.collectionId!, {
       name: artifactName(modelId, dto.path),
       fileName: dto.path.split('/').pop()!,
@@ -356,27 +651,68 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       type: 'model',
       tags: ['apogee-model'],
     });
-    await this.putFile(row.id, dto.path, dto.size, dto.sha256.toLowerCase(), created.artifact.id, true);
-    return { done: false, artifactId: created.artifact.id, upload: created.upload as unknown as Record<string, unknown> };
+    await this.putFile(
+      row.id,
+      dto.path,
+      dto.size,
+      dto.sha256.toLowerCase(),
+      created.artifact.id,
+      true,
+    );
+    return {
+      done: false,
+      artifactId: created.artifact.id,
+      upload: created.upload as unknown as Record<string, unknown>,
+    };
   }
 
   /** Publishes a fine-tuned model once every registered file is uploaded: it becomes visible and SUCCEEDED. */
-  async publish(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelResponseDto> {
+  async publish(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'update']);
     const row = await this.mustFind(orbitId, modelId);
-    if (row.kind !== 'fine_tuned') throw new ModelStateConflict('model_not_fine_tuned', `Only fine-tuned models are published`);
+    if (row.kind !== 'fine_tuned')
+      throw new ModelStateConflict('model_not_fine_tuned', `Only fine-tuned models are published`);
     if (row.published) return this.response(row);
     const files = (await this.filesOf([row.id])).get(row.id) ?? [];
-    if (!files.length) throw new ModelStateConflict('model_has_no_files', `Upload the adapter files of ${modelId} before publishing`);
+    if (!files.length)
+      throw new ModelStateConflict(
+        'model_has_no_files',
+        `Upload the adapter files of ${modelId} before publishing`,
+      );
     for (const f of files) {
-      if (!f.artifact_id) throw new ModelStateConflict('model_file_missing', `File ${f.path} was not uploaded`);
+      if (!f.artifact_id)
+        throw new ModelStateConflict('model_file_missing', `File ${f.path} was not uploaded`);
       const a = await this.artifacts.get(ctx, orgId, orbitId, f.artifact_id);
-      if (a.status !== 'uploaded') throw new ModelStateConflict('model_file_not_uploaded', `File ${f.path} is ${a.status}; complete its upload first`, { path: f.path });
+      if (a.status !== 'uploaded')
+        throw new ModelStateConflict(
+          'model_file_not_uploaded',
+          `File ${f.path} is ${a.status}; complete its upload first`,
+          { path: f.path },
+        );
     }
     await this.db.transaction(async (m) => {
       await m.query('UPDATE model_files SET uploaded = true WHERE model_uuid = $1', [row.id]);
-      await m.query(`UPDATE models SET published = true, status = 'SUCCEEDED', formats = $2, loaded_at = now(), updated_at = now() WHERE id = $1`, [row.id, detectFormats(files.map((f) => f.path))]);
-      await this.audit.record(ctx, { action: 'model.publish', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId } }, m);
+      await m.query(
+        `UPDATE models SET published = true, status = 'SUCCEEDED', formats = $2, loaded_at = now(), updated_at = now() WHERE id = $1`,
+        [row.id, detectFormats(files.map((f) => f.path))],
+      );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.publish',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId },
+        },
+        m,
+      );
     });
     return this.response(await this.byUuid(row.id));
   }
@@ -385,22 +721,41 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
    * Activates a model: one deployment per replica on satellites that serve its format (and are
    * allowed by its config). Either every replica is created or none is.
    */
-  async activate(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelResponseDto> {
+  async activate(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'deploy']);
     const row = await this.mustFind(orbitId, modelId, true);
     if (row.activation === 'active') return this.response(row);
-    if (row.status !== 'SUCCEEDED') throw new ModelStateConflict('model_not_loaded', `Model ${modelId} is ${row.status}; only loaded (SUCCEEDED) models can be activated`, { status: row.status });
+    if (row.status !== 'SUCCEEDED')
+      throw new ModelStateConflict(
+        'model_not_loaded',
+        `Model ${modelId} is ${row.status}; only loaded (SUCCEEDED) models can be activated`,
+        { status: row.status },
+      );
     if (row.kind === 'fine_tuned') {
-      throw new ModelStateConflict('adapter_not_supported', `Model ${modelId} is a ${row.adapter} adapter; the model server cannot load adapters yet, so fine-tuned models cannot be activated`);
+      throw new ModelStateConflict(
+        'adapter_not_supported',
+        `Model ${modelId} is a ${row.adapter} adapter; the model server cannot load adapters yet, so fine-tuned models cannot be activated`,
+      );
     }
     const files = (await this.filesOf([row.id])).get(row.id) ?? [];
     const primary = files.find((f) => f.path === row.primary_path && f.artifact_id);
     const format = row.formats.find((f) => SERVABLE.includes(f));
     if (!primary || !format) {
-      throw new ModelStateConflict('model_not_servable', `Model ${modelId} has formats ${row.formats.join(', ') || 'none'}; satellites serve ${SERVABLE.join(' and ')} models`);
+      throw new ModelStateConflict(
+        'model_not_servable',
+        `Model ${modelId} has formats ${row.formats.join(', ') || 'none'}; satellites serve ${SERVABLE.join(' and ')} models`,
+      );
     }
     // Claim the activation first so two concurrent calls cannot both deploy.
-    const claimed: unknown = await this.db.query(`UPDATE models SET activation = 'active', updated_at = now() WHERE id = $1 AND activation = 'inactive' RETURNING id`, [row.id]);
+    const claimed: unknown = await this.db.query(
+      `UPDATE models SET activation = 'active', updated_at = now() WHERE id = $1 AND activation = 'inactive' RETURNING id`,
+      [row.id],
+    );
     if (!rowsOf(claimed).length) return this.response(await this.byUuid(row.id));
     const cfg = row.config ?? {};
     const created: string[] = [];
@@ -423,21 +778,47 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       }
     } catch (e) {
       for (const id of created) {
-        await this.deployments.delete(ctx, orgId, orbitId, id, true).catch((err: unknown) => this.log.warn(`Rolling back deployment ${id} failed: ${ensureError(err).message}`));
+        await this.deployments
+          .delete(ctx, orgId, orbitId, id, true)
+          .catch((err: unknown) =>
+            this.log.warn(`Rolling back deployment ${id} failed: ${ensureError(err).message}`),
+          );
       }
-      await this.db.query(`UPDATE models SET activation = 'inactive', deployment_ids = '{}', updated_at = now() WHERE id = $1`, [row.id]);
+      await this.db.query(
+        `UPDATE models SET activation = 'inactive', deployment_ids = '{}', updated_at = now() WHERE id = $1`,
+        [row.id],
+      );
       throw e;
     }
     await this.db.transaction(async (m) => {
-      await m.query('UPDATE models SET deployment_ids = $2, updated_at = now() WHERE id = $1', [row.id, created]);
-      await this.audit.record(ctx, { action: 'model.activate', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, deploymentIds: created } }, m);
+      await m.query('UPDATE models SET deployment_ids = $2, updated_at = now() WHERE id = $1', [
+        row.id,
+        created,
+      ]);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.activate',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId, deploymentIds: created },
+        },
+        m,
+      );
     });
     this.touched(orbitId, modelId);
     return this.response(await this.byUuid(row.id));
   }
 
   /** Deactivates a model: its deployments are stopped and removed. */
-  async deactivate(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelResponseDto> {
+  async deactivate(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'deploy']);
     const row = await this.mustFind(orbitId, modelId, true);
     if (row.activation === 'inactive') return this.response(row);
@@ -450,27 +831,67 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       }
     }
     await this.db.transaction(async (m) => {
-      await m.query(`UPDATE models SET activation = 'inactive', deployment_ids = '{}', updated_at = now() WHERE id = $1`, [row.id]);
-      await this.audit.record(ctx, { action: 'model.deactivate', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId } }, m);
+      await m.query(
+        `UPDATE models SET activation = 'inactive', deployment_ids = '{}', updated_at = now() WHERE id = $1`,
+        [row.id],
+      );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.deactivate',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId },
+        },
+        m,
+      );
     });
     return this.response(await this.byUuid(row.id));
   }
 
   /** Deletes a model (refused while active) and the files it stored; files it only references stay. */
-  async delete(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelDeletedDto> {
+  async delete(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelDeletedDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'delete']);
     const owned = await this.db.transaction(async (m) => {
-      const rows: ModelRow[] = await m.query('SELECT * FROM models WHERE orbit_id = $1 AND model_id = $2 FOR UPDATE', [orbitId, modelId]);
+      const rows: ModelRow[] = await m.query(
+        'SELECT * FROM models WHERE orbit_id = $1 AND model_id = $2 FOR UPDATE',
+        [orbitId, modelId],
+      );
       const row = rows[0];
       if (!row) throw new ModelNotFound(modelId);
-      const active: { model_id: string }[] = await m.query(`SELECT model_id FROM models WHERE (id = $1 OR parent_id = $1) AND activation = 'active'`, [row.id]);
-      if (active.length) throw new ModelStateConflict('model_active', `Model ${active[0]!.model_id} is active; deactivate it before deleting`);
+      const active: { model_id: string }[] = await m.query(
+        `SELECT model_id FROM models WHERE (id = $1 OR parent_id = $1) AND activation = 'active'`,
+        [row.id],
+      );
+      if (active.length)
+        throw new ModelStateConflict(
+          'model_active',
+          `Model ${active[0]!.model_id} is active; deactivate it before deleting`,
+        );
       const files: { artifact_id: string }[] = await m.query(
         'SELECT DISTINCT f.artifact_id FROM model_files f JOIN models md ON md.id = f.model_uuid WHERE (md.id = $1 OR md.parent_id = $1) AND f.owned AND f.artifact_id IS NOT NULL',
         [row.id],
       );
       await m.query('DELETE FROM models WHERE id = $1 OR parent_id = $1', [row.id]);
-      await this.audit.record(ctx, { action: 'model.delete', resourceType: 'model', resourceId: row.id, organizationId: orgId, orbitId, details: { id: modelId, files: files.length } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'model.delete',
+          resourceType: 'model',
+          resourceId: row.id,
+          organizationId: orgId,
+          orbitId,
+          details: { id: modelId, files: files.length },
+        },
+        m,
+      );
       return files.map((f) => f.artifact_id);
     });
     this.touched(orbitId, modelId);
@@ -479,7 +900,10 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
         await this.artifacts.delete(ctx, orgId, orbitId, artifactId);
       } catch (e) {
         if ((e as DomainError).status === 404) continue;
-        throw new Conflict('model_files_not_deleted', `Model ${modelId} was deleted but its file artifact ${artifactId} could not be: ${ensureError(e).message}`);
+        throw new Conflict(
+          'model_files_not_deleted',
+          `Model ${modelId} was deleted but its file artifact ${artifactId} could not be: ${ensureError(e).message}`,
+        );
       }
     }
     return { id: modelId, object: 'model', deleted: true };
@@ -501,7 +925,12 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
    * What the gateway needs to route a request: the model (published, loaded) and its deployments.
    * An inactive model is activated when its config allows on-demand activation.
    */
-  async route(ctx: RequestContext, orgId: string, orbitId: string, modelId: string): Promise<ModelRoute | null> {
+  async route(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    modelId: string,
+  ): Promise<ModelRoute | null> {
     await this.access.orbit(ctx, orgId, orbitId, ['model', 'read']);
     let row = await this.find(orbitId, modelId);
     if (!row || !row.published || row.status !== 'SUCCEEDED') throw new ModelNotFound(modelId);
@@ -531,7 +960,19 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     if (!rows.length) return;
     const params: unknown[] = [];
     const values = rows.map((u, i) => {
-      params.push(u.orgId, u.orbitId, u.modelId, u.apiKeyId, u.userId, u.endpoint, u.stream, u.status, u.promptTokens, u.completionTokens, Math.round(u.latencyMs));
+      params.push(
+        u.orgId,
+        u.orbitId,
+        u.modelId,
+        u.apiKeyId,
+        u.userId,
+        u.endpoint,
+        u.stream,
+        u.status,
+        u.promptTokens,
+        u.completionTokens,
+        Math.round(u.latencyMs),
+      );
       return `(${Array.from({ length: 11 }, (_, j) => `$${i * 11 + j + 1}`).join(', ')})`;
     });
     try {
@@ -551,15 +992,25 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   /** Usage per orbit, model and API key in a time window; org owners and admins only. */
   async usage(ctx: RequestContext, orgId: string, from: Date, to: Date) {
     await this.access.organization(ctx, orgId, ['audit_event', 'read']);
-    const rows: { orbit_id: string; model_id: string; api_key_id: string | null; user_id: string | null; requests: number; errors: number; prompt: string; completion: string; p50: number | null; p95: number | null }[] =
-      await this.db.query(
-        `SELECT orbit_id, model_id, api_key_id, user_id, count(*)::int AS requests, count(*) FILTER (WHERE status >= 400)::int AS errors,
+    const rows: {
+      orbit_id: string;
+      model_id: string;
+      api_key_id: string | null;
+      user_id: string | null;
+      requests: number;
+      errors: number;
+      prompt: string;
+      completion: string;
+      p50: number | null;
+      p95: number | null;
+    }[] = await this.db.query(
+      `SELECT orbit_id, model_id, api_key_id, user_id, count(*)::int AS requests, count(*) FILTER (WHERE status >= 400)::int AS errors,
                 sum(prompt_tokens)::bigint AS prompt, sum(completion_tokens)::bigint AS completion,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
            FROM model_usage WHERE organization_id = $1 AND created_at >= $2 AND created_at < $3
           GROUP BY orbit_id, model_id, api_key_id, user_id ORDER BY model_id, api_key_id`,
-        [orgId, from, to],
-      );
+      [orgId, from, to],
+    );
     return rows.map((r) => ({
       orbitId: r.orbit_id,
       modelId: r.model_id,
@@ -577,12 +1028,22 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   /* ---------------- loader protocol (satellites) ---------------- */
 
   /** The load a satellite holds: what to fetch, the token, and the files already stored. */
-  async loadSpec(ctx: RequestContext, sat: SatellitePrincipal, taskId: string): Promise<ModelLoadSpecDto> {
+  async loadSpec(
+    ctx: RequestContext,
+    sat: SatellitePrincipal,
+    taskId: string,
+  ): Promise<ModelLoadSpecDto> {
     const row = await this.loadOf(sat, taskId);
     let token: string | null = null;
     if (row.options.tokenSecret) {
-      const s = (await this.secrets.list(ctx, sat.organizationId, sat.orbitId)).find((x) => x.name === row.options.tokenSecret);
-      if (!s) throw new ModelStateConflict('secret_missing', `Orbit secret ${row.options.tokenSecret} no longer exists`);
+      const s = (await this.secrets.list(ctx, sat.organizationId, sat.orbitId)).find(
+        (x) => x.name === row.options.tokenSecret,
+      );
+      if (!s)
+        throw new ModelStateConflict(
+          'secret_missing',
+          `Orbit secret ${row.options.tokenSecret} no longer exists`,
+        );
       token = (await this.secrets.reveal(ctx, sat.organizationId, sat.orbitId, s.id)).value;
     }
     const files = (await this.filesOf([row.id])).get(row.id) ?? [];
@@ -594,7 +1055,14 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
       revision: row.options.revision ?? 'main',
       splitGguf: row.options.splitGguf ?? false,
       huggingFaceToken: token,
-      remoteFiles: row.source === 'object_store' ? await this.objectStore.list(row.organization_id, row.options.storageBackendId!, row.source_ref) : null,
+      remoteFiles:
+        row.source === 'object_store'
+          ? await this.objectStore.list(
+              row.organization_id,
+              row.options.storageBackendId!,
+              row.source_ref,
+            )
+          : null,
       storedFiles: files.map(toFileDto),
     };
   }
@@ -603,48 +1071,106 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
    * The loader is about to upload one file: answers `done` when the file is already stored (a
    * resumed load), else creates its artifact on behalf of the model's creator and returns the plan.
    */
-  async loadFile(sat: SatellitePrincipal, taskId: string, dto: ModelFileCreateDto, requestId: string): Promise<ModelLoadFileResponseDto> {
+  async loadFile(
+    sat: SatellitePrincipal,
+    taskId: string,
+    dto: ModelFileCreateDto,
+    requestId: string,
+  ): Promise<ModelLoadFileResponseDto> {
     const row = await this.loadOf(sat, taskId);
     const sha = dto.sha256.toLowerCase();
-    const existing: FileRow[] = await this.db.query('SELECT * FROM model_files WHERE model_uuid = $1 AND path = $2', [row.id, dto.path]);
+    const existing: FileRow[] = await this.db.query(
+      'SELECT * FROM model_files WHERE model_uuid = $1 AND path = $2',
+      [row.id, dto.path],
+    );
     const ctx = this.creatorContext(row, requestId);
     if (existing[0]) {
-      if (existing[0].uploaded && existing[0].sha256 === sha) return { done: true, artifactId: existing[0].artifact_id ?? undefined };
+      if (existing[0].uploaded && existing[0].sha256 === sha)
+        return { done: true, artifactId: existing[0].artifact_id ?? undefined };
       // A different or unfinished upload from an earlier attempt: replace it.
       if (existing[0].artifact_id) {
-        await this.db.query('DELETE FROM model_files WHERE model_uuid = $1 AND path = $2', [row.id, dto.path]);
-        await this.artifacts.delete(ctx, row.organization_id, row.orbit_id, existing[0].artifact_id).catch((e: unknown) => this.log.warn(`Dropping stale upload ${existing[0]!.artifact_id} failed: ${ensureError(e).message}`));
+        await this.db.query('DELETE FROM model_files WHERE model_uuid = $1 AND path = $2', [
+          row.id,
+          dto.path,
+        ]);
+        await this.artifacts
+          .delete(ctx, row.organization_id, row.orbit_id, existing[0].artifact_id)
+          .catch((e: unknown) =>
+            this.log.warn(
+              `Dropping stale upload ${existing[0]!.artifact_id} failed: ${ensureError(e).message}`,
+            ),
+          );
       }
     }
-    const created = await this.artifacts.create(ctx, row.organization_id, row.orbit_id, row.options.collectionId!, {
-      name: artifactName(row.model_id, dto.path),
-      fileName: dto.path.split('/').pop()!,
-      size: dto.size,
-      sha256: sha,
-      type: 'model',
-      tags: ['apogee-model'],
-      description: `File ${dto.path} of model ${row.model_id}`,
-    });
+    const created = await this.artifacts.create(
+      ctx,
+      row.organization_id,
+      row.orbit_id,
+      row.options.collectionId!,
+      {
+        name: artifactName(row.model_id, dto.path),
+        fileName: dto.path.split('/').pop()!,
+        size: dto.size,
+        sha256: sha,
+        type: 'model',
+        tags: ['apogee-model'],
+        description: `File ${dto.path} of model ${row.model_id}`,
+      },
+    );
     await this.putFile(row.id, dto.path, dto.size, sha, created.artifact.id, true);
-    return { done: false, artifactId: created.artifact.id, upload: created.upload as unknown as Record<string, unknown> };
+    return {
+      done: false,
+      artifactId: created.artifact.id,
+      upload: created.upload as unknown as Record<string, unknown>,
+    };
   }
 
-  async loadFileParts(sat: SatellitePrincipal, taskId: string, artifactId: string, partNumbers: number[], requestId: string) {
+  async loadFileParts(
+    sat: SatellitePrincipal,
+    taskId: string,
+    artifactId: string,
+    partNumbers: number[],
+    requestId: string,
+  ) {
     const row = await this.loadOf(sat, taskId);
     await this.fileOf(row.id, artifactId);
-    return this.artifacts.signParts(this.creatorContext(row, requestId), row.organization_id, row.orbit_id, artifactId, { partNumbers });
+    return this.artifacts.signParts(
+      this.creatorContext(row, requestId),
+      row.organization_id,
+      row.orbit_id,
+      artifactId,
+      { partNumbers },
+    );
   }
 
-  async loadFileComplete(sat: SatellitePrincipal, taskId: string, artifactId: string, parts: { partNumber: number; etag: string }[] | undefined, requestId: string): Promise<ModelLoadFileResponseDto> {
+  async loadFileComplete(
+    sat: SatellitePrincipal,
+    taskId: string,
+    artifactId: string,
+    parts: { partNumber: number; etag: string }[] | undefined,
+    requestId: string,
+  ): Promise<ModelLoadFileResponseDto> {
     const row = await this.loadOf(sat, taskId);
     await this.fileOf(row.id, artifactId);
-    await this.artifacts.complete(this.creatorContext(row, requestId), row.organization_id, row.orbit_id, artifactId, parts ? { parts } : {});
-    await this.db.query('UPDATE model_files SET uploaded = true WHERE model_uuid = $1 AND artifact_id = $2', [row.id, artifactId]);
+    await this.artifacts.complete(
+      this.creatorContext(row, requestId),
+      row.organization_id,
+      row.orbit_id,
+      artifactId,
+      parts ? { parts } : {},
+    );
+    await this.db.query(
+      'UPDATE model_files SET uploaded = true WHERE model_uuid = $1 AND artifact_id = $2',
+      [row.id, artifactId],
+    );
     return { done: true, artifactId };
   }
 
   private async fileOf(modelUuid: string, artifactId: string): Promise<FileRow> {
-    const rows: FileRow[] = await this.db.query('SELECT * FROM model_files WHERE model_uuid = $1 AND artifact_id = $2', [modelUuid, artifactId]);
+    const rows: FileRow[] = await this.db.query(
+      'SELECT * FROM model_files WHERE model_uuid = $1 AND artifact_id = $2',
+      [modelUuid, artifactId],
+    );
     if (!rows[0]) throw new ModelNotFound(`file ${artifactId}`);
     return rows[0];
   }
@@ -652,21 +1178,46 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   /** The model of a load task this satellite holds (404 otherwise). */
   private async loadOf(sat: SatellitePrincipal, taskId: string): Promise<ModelRow> {
     const task = await this.tasks.get(sat, taskId);
-    if (task.type !== 'load_model' || task.lockedBy !== sat.satelliteId || !['claimed', 'running'].includes(task.status)) {
-      throw new ModelStateConflict('task_lease_lost', `This satellite does not hold load task ${taskId}`);
+    if (
+      task.type !== 'load_model' ||
+      task.lockedBy !== sat.satelliteId ||
+      !['claimed', 'running'].includes(task.status)
+    ) {
+      throw new ModelStateConflict(
+        'task_lease_lost',
+        `This satellite does not hold load task ${taskId}`,
+      );
     }
-    const rows: ModelRow[] = await this.db.query('SELECT * FROM models WHERE id = $1 AND orbit_id = $2', [String(task.payload.modelUuid), sat.orbitId]);
+    const rows: ModelRow[] = await this.db.query(
+      'SELECT * FROM models WHERE id = $1 AND orbit_id = $2',
+      [String(task.payload.modelUuid), sat.orbitId],
+    );
     if (!rows[0]) throw new ModelNotFound(String(task.payload.modelUuid));
     return rows[0];
   }
 
   /** Loads run with the rights of whoever asked for the model (they must still be allowed). */
   private creatorContext(row: ModelRow, requestId: string): RequestContext {
-    if (!row.created_by) throw new ModelStateConflict('model_creator_gone', `The user who requested ${row.model_id} no longer exists; delete and create it again`);
-    return { principal: { kind: 'user', userId: row.created_by, email: 'model-loader', via: 'jwt' }, requestId, ip: '' };
+    if (!row.created_by)
+      throw new ModelStateConflict(
+        'model_creator_gone',
+        `The user who requested ${row.model_id} no longer exists; delete and create it again`,
+      );
+    return {
+      principal: { kind: 'user', userId: row.created_by, email: 'model-loader', via: 'jwt' },
+      requestId,
+      ip: '',
+    };
   }
 
-  private async putFile(uuid: string, path: string, size: number, sha256: string, artifactId: string, owned: boolean): Promise<void> {
+  private async putFile(
+    uuid: string,
+    path: string,
+    size: number,
+    sha256: string,
+    artifactId: string,
+    owned: boolean,
+  ): Promise<void> {
     await this.db.query(
       `INSERT INTO model_files (model_uuid, path, size, sha256, artifact_id, uploaded, owned) VALUES ($1, $2, $3, $4, $5, false, $6)
        ON CONFLICT (model_uuid, path) DO UPDATE SET size = $3, sha256 = $4, artifact_id = $5, uploaded = false, owned = $6`,
@@ -677,13 +1228,22 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   /* ---------------- task hooks ---------------- */
 
   private async onLoadClaimed(m: EntityManager, t: Task): Promise<void> {
-    const note = t.attempt > 1 ? `resumed on satellite ${t.lockedBy} (attempt ${t.attempt} of ${t.maxAttempts}; earlier: ${t.error ?? 'lease lost'})` : `claimed by satellite ${t.lockedBy}`;
-    await m.query(`UPDATE models SET status = 'LOADING', status_message = $2, updated_at = now() WHERE id = $1 AND task_id = $3`, [t.payload.modelUuid, note, t.id]);
+    const note =
+      t.attempt > 1
+        ? `resumed on satellite ${t.lockedBy} (attempt ${t.attempt} of ${t.maxAttempts}; earlier: ${t.error ?? 'lease lost'})`
+        : `claimed by satellite ${t.lockedBy}`;
+    await m.query(
+      `UPDATE models SET status = 'LOADING', status_message = $2, updated_at = now() WHERE id = $1 AND task_id = $3`,
+      [t.payload.modelUuid, note, t.id],
+    );
   }
 
   private async onLoadProgress(m: EntityManager, t: Task): Promise<void> {
     if (!t.progress) return;
-    await m.query(`UPDATE models SET status = 'LOADING', status_message = $2, updated_at = now() WHERE id = $1 AND task_id = $3 AND status IN ('REQUESTED', 'LOADING')`, [t.payload.modelUuid, t.progress, t.id]);
+    await m.query(
+      `UPDATE models SET status = 'LOADING', status_message = $2, updated_at = now() WHERE id = $1 AND task_id = $3 AND status IN ('REQUESTED', 'LOADING')`,
+      [t.payload.modelUuid, t.progress, t.id],
+    );
   }
 
   private async onLoadSucceeded(m: EntityManager, t: Task): Promise<void> {
@@ -693,7 +1253,13 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     const updated: unknown = await m.query(
       `UPDATE models SET status = 'SUCCEEDED', status_message = $2, failure_reason = NULL, formats = $3, primary_path = $4, loaded_at = now(), updated_at = now()
         WHERE id = $1 AND task_id = $5 RETURNING *`,
-      [t.payload.modelUuid, typeof r.summary === 'string' ? r.summary : null, formats, primary, t.id],
+      [
+        t.payload.modelUuid,
+        typeof r.summary === 'string' ? r.summary : null,
+        formats,
+        primary,
+        t.id,
+      ],
     );
     const row = rowsOf(updated)[0] as ModelRow | undefined;
     if (!row) return;
@@ -701,13 +1267,26 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     const ggufs = Array.isArray(r.ggufFiles) ? (r.ggufFiles as string[]) : [];
     if (row.options.splitGguf && ggufs.length > 1) {
       for (const path of ggufs) {
-        const childId = `${row.model_id}/${path.split('/').pop()!.replace(/\.gguf$/i, '')}`;
+        const childId = `${row.model_id}/${path
+          .split('/')
+          .pop()!
+          .replace(/\.gguf$/i, '')}`;
         if (!validId(childId)) continue;
         const inserted: unknown = await m.query(
           `INSERT INTO models (organization_id, orbit_id, model_id, kind, source, source_ref, options, status, formats, primary_path, config, created_by, parent_id, loaded_at)
            VALUES ($1, $2, $3, 'base', $4, $5, '{}', 'SUCCEEDED', '{gguf}', $6, $7, $8, $9, now())
            ON CONFLICT (orbit_id, model_id) DO NOTHING RETURNING id`,
-          [row.organization_id, row.orbit_id, childId, row.source, `${row.source_ref}/${path}`, path, row.config, row.created_by, row.id],
+          [
+            row.organization_id,
+            row.orbit_id,
+            childId,
+            row.source,
+            `${row.source_ref}/${path}`,
+            path,
+            row.config,
+            row.created_by,
+            row.id,
+          ],
         );
         const ins = rowsOf(inserted) as { id: string }[];
         if (!ins[0]) continue;
@@ -721,21 +1300,27 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async onLoadFailed(m: EntityManager, t: Task): Promise<void> {
-    await m.query(`UPDATE models SET status = 'FAILED', failure_reason = $2, status_message = NULL, updated_at = now() WHERE id = $1 AND task_id = $3`, [
-      t.payload.modelUuid,
-      t.error ?? 'The load failed',
-      t.id,
-    ]);
+    await m.query(
+      `UPDATE models SET status = 'FAILED', failure_reason = $2, status_message = NULL, updated_at = now() WHERE id = $1 AND task_id = $3`,
+      [t.payload.modelUuid, t.error ?? 'The load failed', t.id],
+    );
   }
 
   /* ---------------- helpers ---------------- */
 
   async find(orbitId: string, modelId: string): Promise<ModelRow | null> {
-    const rows: ModelRow[] = await this.db.query('SELECT * FROM models WHERE orbit_id = $1 AND model_id = $2', [orbitId, modelId]);
+    const rows: ModelRow[] = await this.db.query(
+      'SELECT * FROM models WHERE orbit_id = $1 AND model_id = $2',
+      [orbitId, modelId],
+    );
     return rows[0] ?? null;
   }
 
-  private async mustFind(orbitId: string, modelId: string, publishedOnly = false): Promise<ModelRow> {
+  private async mustFind(
+    orbitId: string,
+    modelId: string,
+    publishedOnly = false,
+  ): Promise<ModelRow> {
     const row = await this.find(orbitId, modelId);
     if (!row || (publishedOnly && !row.published)) throw new ModelNotFound(modelId);
     return row;
@@ -749,7 +1334,10 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
   private async filesOf(ids: string[]): Promise<Map<string, FileRow[]>> {
     const out = new Map<string, FileRow[]>();
     if (!ids.length) return out;
-    const rows: FileRow[] = await this.db.query('SELECT * FROM model_files WHERE model_uuid = ANY($1::uuid[]) ORDER BY path', [ids]);
+    const rows: FileRow[] = await this.db.query(
+      'SELECT * FROM model_files WHERE model_uuid = ANY($1::uuid[]) ORDER BY path',
+      [ids],
+    );
     for (const r of rows) out.set(r.model_uuid, [...(out.get(r.model_uuid) ?? []), r]);
     return out;
   }
@@ -760,11 +1348,19 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
 }
 
 export function validId(id: string): boolean {
-  return MODEL_ID.test(id) && !id.includes('//') && !id.endsWith('/') && !id.split('/').includes('..') && !/[:/]$/.test(id);
+  return (
+    MODEL_ID.test(id) &&
+    !id.includes('//') &&
+    !id.endsWith('/') &&
+    !id.split('/').includes('..') &&
+    !/[:/]$/.test(id)
+  );
 }
 
 function userOf(ctx: RequestContext): string | null {
-  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+    ? ctx.principal.userId
+    : null;
 }
 
 function rowsOf(r: unknown): unknown[] {
@@ -774,7 +1370,11 @@ function rowsOf(r: unknown): unknown[] {
 
 /** A deployment name for a replica of a model (deployment names are at most 100 characters). */
 function deploymentName(modelId: string, replica: number): string {
-  const slug = modelId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 70);
+  const slug = modelId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 70);
   return `model-${slug}-${replica + 1}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -801,7 +1401,8 @@ export function detectFormats(paths: string[]): string[] {
   const f = new Set<string>();
   for (const p of paths) {
     const base = p.split('/').pop()!;
-    if (base === 'config.json' || base === 'adapter_config.json' || base.endsWith('.safetensors')) f.add('hugging-face');
+    if (base === 'config.json' || base === 'adapter_config.json' || base.endsWith('.safetensors'))
+      f.add('hugging-face');
     if (base.endsWith('.gguf')) f.add('gguf');
     if (base.endsWith('.onnx')) f.add('onnx');
   }
@@ -809,7 +1410,13 @@ export function detectFormats(paths: string[]): string[] {
 }
 
 function toFileDto(f: FileRow): ModelFileDto {
-  return { path: f.path, size: Number(f.size), sha256: f.sha256, artifactId: f.artifact_id, uploaded: f.uploaded };
+  return {
+    path: f.path,
+    size: Number(f.size),
+    sha256: f.sha256,
+    artifactId: f.artifact_id,
+    uploaded: f.uploaded,
+  };
 }
 
 export function toResponse(r: ModelRow, files: FileRow[]): ModelResponseDto {

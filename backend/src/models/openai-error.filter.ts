@@ -34,7 +34,9 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       status = exception.status;
       code = exception.code;
       message = exception.message;
-      const fields = (exception.details as { fields?: { field: string; problems: string[] }[] } | undefined)?.fields;
+      const fields = (
+        exception.details as { fields?: { field: string; problems: string[] }[] } | undefined
+      )?.fields;
       if (fields?.length) {
         param = fields[0]!.field;
         message = `${message}: ${fields.map((f) => `${f.field} ${f.problems.join(', ')}`).join('; ')}`;
@@ -42,7 +44,10 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const r = exception.getResponse();
-      const m = typeof r === 'object' && r && 'message' in r ? (r as { message: unknown }).message : exception.message;
+      const m =
+        typeof r === 'object' && r && 'message' in r
+          ? (r as { message: unknown }).message
+          : exception.message;
       message = Array.isArray(m) ? m.join('; ') : String(m);
       code = status === 404 ? 'not_found' : status === 401 ? 'unauthenticated' : 'bad_request';
     } else {
@@ -50,18 +55,26 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
         status = e.status;
         code = 'bad_request';
-        message = e.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : (e.message ?? 'Bad request');
+        message =
+          e.type === 'entity.parse.failed'
+            ? 'Request body is not valid JSON'
+            : (e.message ?? 'Bad request');
       }
     }
     if (status >= 500 && !(exception instanceof DomainError)) {
       const err = ensureError(exception);
-      this.logger.error(`${req.method} ${req.originalUrl} failed [${requestId}]: ${err.message}`, err.stack);
+      this.logger.error(
+        `${req.method} ${req.originalUrl} failed [${requestId}]: ${err.message}`,
+        err.stack,
+      );
     }
     if (res.headersSent) {
       res.end();
       return;
     }
-    const body: OpenAiErrorBody = { error: { message, type: typeOf(status), code, param, request_id: requestId } };
+    const body: OpenAiErrorBody = {
+      error: { message, type: typeOf(status), code, param, request_id: requestId },
+    };
     res.status(status).json(body);
   }
 }

@@ -28,7 +28,10 @@ export class OpenAiScope {
   private async orgOf(orbitId: string): Promise<string | undefined> {
     const hit = this.orgs.get(orbitId);
     if (hit) return hit;
-    const rows: { organization_id: string }[] = await this.db.query('SELECT organization_id FROM orbits WHERE id = $1', [orbitId]);
+    const rows: { organization_id: string }[] = await this.db.query(
+      'SELECT organization_id FROM orbits WHERE id = $1',
+      [orbitId],
+    );
     const org = rows[0]?.organization_id;
     if (org) {
       if (this.orgs.size > 10_000) this.orgs.clear();
@@ -42,8 +45,14 @@ export class OpenAiScope {
     if (p.kind !== 'user') throw new NotFound('Organization');
     const hOrg = header(req, 'openai-organization');
     const hOrbit = header(req, 'openai-project');
-    for (const [name, v] of [['OpenAI-Organization', hOrg], ['OpenAI-Project', hOrbit]] as const) {
-      if (v && !UUID.test(v)) throw new ValidationFailed(`${name} must be an id`, [{ field: name, problems: ['must be a UUID'] }]);
+    for (const [name, v] of [
+      ['OpenAI-Organization', hOrg],
+      ['OpenAI-Project', hOrbit],
+    ] as const) {
+      if (v && !UUID.test(v))
+        throw new ValidationFailed(`${name} must be an id`, [
+          { field: name, problems: ['must be a UUID'] },
+        ]);
     }
     const keyOrg = p.apiKey?.organizationId ?? null;
     const keyOrbit = p.apiKey?.orbitId ?? null;
@@ -52,7 +61,8 @@ export class OpenAiScope {
     const orbitId = keyOrbit ?? hOrbit;
     if (orbitId) {
       const orgId = await this.orgOf(orbitId);
-      if (!orgId || (keyOrg && orgId !== keyOrg) || (hOrg && orgId !== hOrg)) throw new NotFound('Orbit', orbitId);
+      if (!orgId || (keyOrg && orgId !== keyOrg) || (hOrg && orgId !== hOrg))
+        throw new NotFound('Orbit', orbitId);
       return { orgId, orbitId };
     }
     // No orbit named: the caller's only orbit in the organization (or in all their organizations).
@@ -67,9 +77,10 @@ export class OpenAiScope {
     );
     if (rows.length === 1) return { orgId: rows[0]!.org, orbitId: rows[0]!.orbit };
     if (!rows.length) throw new NotFound('Orbit');
-    throw new ValidationFailed('Several orbits are reachable: name one with the OpenAI-Project header or use an orbit-scoped API key', [
-      { field: 'OpenAI-Project', problems: ['required when the key reaches several orbits'] },
-    ]);
+    throw new ValidationFailed(
+      'Several orbits are reachable: name one with the OpenAI-Project header or use an orbit-scoped API key',
+      [{ field: 'OpenAI-Project', problems: ['required when the key reaches several orbits'] }],
+    );
   }
 }
 

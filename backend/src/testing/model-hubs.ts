@@ -43,7 +43,8 @@ export interface HfServerOptions {
  */
 export async function startHfServer(opts: HfServerOptions): Promise<HubServer> {
   return serve(async (req, res, ctl) => {
-    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return json(res, 401, { error: 'Invalid credentials in Authorization header' });
+    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`)
+      return json(res, 401, { error: 'Invalid credentials in Authorization header' });
     const u = new URL(req.url!, 'http://x');
     let m = /^\/api\/models\/([^/]+\/[^/]+)(?:\/revision\/([^/]+))?$/.exec(u.pathname);
     if (m) {
@@ -56,7 +57,13 @@ export async function startHfServer(opts: HfServerOptions): Promise<HubServer> {
         sha: createHash('sha1').update(m[1]!).digest('hex'),
         siblings: Object.entries(repo).map(([name, f]) => {
           const lfs = f.lfs ?? f.data.length > 1024;
-          return { rfilename: name, size: f.data.length, ...(lfs ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } } : {}) };
+          return {
+            rfilename: name,
+            size: f.data.length,
+            ...(lfs
+              ? { lfs: { sha256: sha256(f.data), size: f.data.length, pointerSize: 134 } }
+              : {}),
+          };
         }),
       });
     }
@@ -99,7 +106,10 @@ export async function startOllamaRegistry(models: Record<string, OllamaModel>): 
         schemaVersion: 2,
         mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
         config: layer('application/vnd.docker.container.image.v1+json', config),
-        layers: [layer('application/vnd.ollama.image.model', m.model), ...Object.entries(m.layers ?? {}).map(([t, d]) => layer(t, d))],
+        layers: [
+          layer('application/vnd.ollama.image.model', m.model),
+          ...Object.entries(m.layers ?? {}).map(([t, d]) => layer(t, d)),
+        ],
       }),
     );
   }
@@ -108,17 +118,26 @@ export async function startOllamaRegistry(models: Record<string, OllamaModel>): 
     let m = /^\/v2\/([^/]+\/[^/]+)\/manifests\/([^/]+)$/.exec(u.pathname);
     if (m) {
       const manifest = manifests.get(`${m[1]}:${decodeURIComponent(m[2]!)}`);
-      if (!manifest) return json(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
-      res.writeHead(200, { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json', 'content-length': Buffer.byteLength(manifest) });
+      if (!manifest)
+        return json(res, 404, {
+          errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }],
+        });
+      res.writeHead(200, {
+        'content-type': 'application/vnd.docker.distribution.manifest.v2+json',
+        'content-length': Buffer.byteLength(manifest),
+      });
       return void res.end(manifest);
     }
     m = /^\/v2\/([^/]+\/[^/]+)\/blobs\/(sha256:[a-f0-9]{64})$/.exec(u.pathname);
     if (m) {
       const blob = blobs.get(m[2]!);
-      if (!blob) return json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] });
+      if (!blob)
+        return json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] });
       return sendFile(req, res, blob, ctl.rate);
     }
-    json(res, 404, { errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry' }] });
+    json(res, 404, {
+      errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry' }],
+    });
   });
 }
 
@@ -126,14 +145,23 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, ctl: { rate: number }) => Promise<void>;
+type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  ctl: { rate: number },
+) => Promise<void>;
 
 async function serve(handler: Handler): Promise<HubServer> {
   const requests: HubRequest[] = [];
   const ctl = { rate: 0 };
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '', range: req.headers.range ?? null, authorization: req.headers.authorization ?? null });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: req.url ?? '',
+      range: req.headers.range ?? null,
+      authorization: req.headers.authorization ?? null,
+    });
     handler(req, res, ctl).catch(() => res.destroy());
   });
   server.on('connection', (s) => {
@@ -156,12 +184,20 @@ async function serve(handler: Handler): Promise<HubServer> {
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 /** Sends a file (or the `Range: bytes=a-[b]` slice of it), optionally throttled. */
-async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, data: Buffer, rate: number): Promise<void> {
+async function sendFile(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  data: Buffer,
+  rate: number,
+): Promise<void> {
   let start = 0;
   let end = data.length - 1;
   const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -172,9 +208,19 @@ async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, dat
       res.writeHead(416, { 'content-range': `bytes */${data.length}` });
       return void res.end();
     }
-    res.writeHead(206, { 'content-type': 'application/octet-stream', 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${data.length}`, 'accept-ranges': 'bytes' });
+    res.writeHead(206, {
+      'content-type': 'application/octet-stream',
+      'content-length': end - start + 1,
+      'content-range': `bytes ${start}-${end}/${data.length}`,
+      'accept-ranges': 'bytes',
+    });
   } else {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length, 'accept-ranges': 'bytes', etag: `"${sha256(data)}"` });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': data.length,
+      'accept-ranges': 'bytes',
+      etag: `"${sha256(data)}"`,
+    });
   }
   const slice = data.subarray(start, end + 1);
   if (!rate) return void res.end(slice);

@@ -38,7 +38,10 @@ export interface LoaderConfig {
 export function readLoaderConfig(env: RawEnv, dataDir: string): LoaderConfig {
   return {
     huggingFaceEndpoint: str(env, 'HF_ENDPOINT', 'https://huggingface.co').replace(/\/+$/, ''),
-    ollamaRegistry: str(env, 'APOGEE_OLLAMA_REGISTRY', 'https://registry.ollama.ai').replace(/\/+$/, ''),
+    ollamaRegistry: str(env, 'APOGEE_OLLAMA_REGISTRY', 'https://registry.ollama.ai').replace(
+      /\/+$/,
+      '',
+    ),
     workDir: path.resolve(str(env, 'APOGEE_LOADER_DIR', path.join(dataDir, 'loads'))),
     parallel: int(env, 'APOGEE_LOADER_PARALLEL', 4, 1, 64),
     progressIntervalMs: int(env, 'APOGEE_LOADER_PROGRESS_INTERVAL', 2_000, 100, 600_000),
@@ -83,8 +86,6 @@ interface UploadPlan {
   partCount?: number;
 }
 
-const MODEL_FILE = /\.(gguf|onnx|safetensors|bin|pt|pth|json|model|txt|pbtxt|plan|engine|tiktoken|py|md)$/i;
-
 /** Runs `load_model` tasks. Register {@link ModelLoader.handle} with the agent for that task type. */
 export class ModelLoader {
   constructor(
@@ -99,9 +100,16 @@ export class ModelLoader {
    * 3/7 files, 1.2 GB of 3.4 GB; uploaded 2/7" messages for the task heartbeats. This is what the
    * agent registers for `load_model` tasks.
    */
-  async run(task: ClaimedTask, signal: AbortSignal, progress: (message: string) => void): Promise<Record<string, unknown>> {
+  async run(
+    task: ClaimedTask,
+    signal: AbortSignal,
+    progress: (message: string) => void,
+  ): Promise<Record<string, unknown>> {
     const p = new Progress();
-    const tick = setInterval(() => progress(p.text()), Math.min(this.config.progressIntervalMs, 1_000));
+    const tick = setInterval(
+      () => progress(p.text()),
+      Math.min(this.config.progressIntervalMs, 1_000),
+    );
     try {
       return await this.load(task, signal, p);
     } finally {
@@ -122,7 +130,8 @@ export class ModelLoader {
     const beat = setInterval(() => {
       this.client.taskHeartbeat(task.id, this.config.leaseMs, message).catch((e: unknown) => {
         // Someone else holds the task now: stop working on it.
-        if (e instanceof PlatformError && (e.status === 409 || e.status === 404)) own.abort(new Error('lease lost'));
+        if (e instanceof PlatformError && (e.status === 409 || e.status === 404))
+          own.abort(new Error('lease lost'));
         else this.log.warn('load heartbeat failed', { task: task.id, err: ensureError(e) });
       });
     }, this.config.progressIntervalMs);
@@ -135,17 +144,37 @@ export class ModelLoader {
       const err = ensureError(e);
       this.log.warn('load failed', { task: task.id, err });
       // A refusal of the API (bad bucket, gone backend) will not change by trying again either.
-      const retryable = !(err instanceof LoadRejected) && !(err instanceof PlatformError && !err.transient);
-      await this.client.fail(task.id, err.message, retryable).catch((x: unknown) => this.log.warn('reporting a failed load failed', { err: ensureError(x) }));
+      const retryable =
+        !(err instanceof LoadRejected) && !(err instanceof PlatformError && !err.transient);
+      await this.client
+        .fail(task.id, err.message, retryable)
+        .catch((x: unknown) =>
+          this.log.warn('reporting a failed load failed', { err: ensureError(x) }),
+        );
     } finally {
       clearInterval(beat);
     }
   }
 
-  private async load(task: ClaimedTask, signal: AbortSignal, progress: Progress): Promise<Record<string, unknown>> {
-    const spec = await this.client.request<LoadSpec>('GET', `/satellites/v1/model-loads/${task.id}`, undefined, { signal });
+  private async load(
+    task: ClaimedTask,
+    signal: AbortSignal,
+    progress: Progress,
+  ): Promise<Record<string, unknown>> {
+    const spec = await this.client.request<LoadSpec>(
+      'GET',
+      `/satellites/v1/model-loads/${task.id}`,
+      undefined,
+      { signal },
+    );
     const files = await this.listFiles(spec, signal);
-    const dir = path.join(this.config.workDir, createHash('sha256').update(`${spec.source}\u0000${spec.location}\u0000${spec.revision}`).digest('hex').slice(0, 32));
+    const dir = path.join(
+      this.config.workDir,
+      createHash('sha256')
+        .update(`${spec.source}\u0000${spec.location}\u0000${spec.revision}`)
+        .digest('hex')
+        .slice(0, 32),
+    );
     await fs.mkdir(dir, { recursive: true });
     const formats = detectFormats(files.map((f) => f.path));
     const stored = new Map(spec.storedFiles.filter((f) => f.uploaded).map((f) => [f.path, f]));
@@ -167,8 +196,16 @@ export class ModelLoader {
     });
     await fs.rm(dir, { recursive: true, force: true });
     const ggufFiles = files.map((f) => f.path).filter((p) => p.toLowerCase().endsWith('.gguf'));
-    const primaryPath = ggufFiles[0] ?? files.find((f) => f.path.toLowerCase().endsWith('.onnx'))?.path ?? null;
-    return { formats, primaryPath, ggufFiles, files: files.length, bytes: progress.totalBytes, summary: `loaded ${files.length} file(s), ${human(progress.totalBytes)}` };
+    const primaryPath =
+      ggufFiles[0] ?? files.find((f) => f.path.toLowerCase().endsWith('.onnx'))?.path ?? null;
+    return {
+      formats,
+      primaryPath,
+      ggufFiles,
+      files: files.length,
+      bytes: progress.totalBytes,
+      summary: `loaded ${files.length} file(s), ${human(progress.totalBytes)}`,
+    };
   }
 
   /* ---------------- sources ---------------- */
@@ -193,17 +230,38 @@ export class ModelLoader {
     const repo = parts.slice(0, 2).join('/');
     const file = parts.slice(2).join('/') || null;
     const ep = this.config.huggingFaceEndpoint;
-    const headers: Record<string, string> = spec.huggingFaceToken ? { authorization: `Bearer ${spec.huggingFaceToken}` } : {};
+    const headers: Record<string, string> = spec.huggingFaceToken
+      ? { authorization: `Bearer ${spec.huggingFaceToken}` }
+      : {};
     const rev = encodeURIComponent(spec.revision);
-    const res = await fetchOrThrow(`${ep}/api/models/${repo}/revision/${rev}?blobs=true`, { headers, signal }, `Hugging Face (${ep})`);
-    if (res.status === 404) throw new LoadRejected(`Hugging Face repository ${repo} (revision ${spec.revision}) does not exist`);
-    if (res.status === 401 || res.status === 403) throw new LoadRejected(`Hugging Face refused access to ${repo} (${res.status}): a gated or private repository needs a token (tokenSecret)`);
+    const res = await fetchOrThrow(
+      `${ep}/api/models/${repo}/revision/${rev}?blobs=true`,
+      { headers, signal },
+      `Hugging Face (${ep})`,
+    );
+    if (res.status === 404)
+      throw new LoadRejected(
+        `Hugging Face repository ${repo} (revision ${spec.revision}) does not exist`,
+      );
+    if (res.status === 401 || res.status === 403)
+      throw new LoadRejected(
+        `Hugging Face refused access to ${repo} (${res.status}): a gated or private repository needs a token (tokenSecret)`,
+      );
     if (!res.ok) throw new Error(`Hugging Face answered ${res.status} for ${repo}`);
-    const info = (await res.json()) as { siblings?: { rfilename: string; size?: number; lfs?: { sha256?: string; oid?: string; size?: number } }[] };
-    let siblings = (info.siblings ?? []).filter((s) => !s.rfilename.startsWith('.') && !s.rfilename.includes('/.'));
+    const info = (await res.json()) as {
+      siblings?: {
+        rfilename: string;
+        size?: number;
+        lfs?: { sha256?: string; oid?: string; size?: number };
+      }[];
+    };
+    let siblings = (info.siblings ?? []).filter(
+      (s) => !s.rfilename.startsWith('.') && !s.rfilename.includes('/.'),
+    );
     if (file) {
       siblings = siblings.filter((s) => s.rfilename === file);
-      if (!siblings.length) throw new LoadRejected(`${file} is not a file of ${repo} (revision ${spec.revision})`);
+      if (!siblings.length)
+        throw new LoadRejected(`${file} is not a file of ${repo} (revision ${spec.revision})`);
     }
     if (!siblings.length) throw new LoadRejected(`Hugging Face repository ${repo} has no files`);
     return siblings.map((s) => ({
@@ -217,32 +275,58 @@ export class ModelLoader {
 
   /** Ollama: the registry manifest (`/v2/{ns}/{name}/manifests/{tag}`) lists layers; each is a blob by digest. */
   private async ollamaFiles(spec: LoadSpec, signal: AbortSignal): Promise<RemoteFile[]> {
-    const [nameWithNs, tag] = [spec.location.slice(0, spec.location.lastIndexOf(':')), spec.location.slice(spec.location.lastIndexOf(':') + 1)];
+    const [nameWithNs, tag] = [
+      spec.location.slice(0, spec.location.lastIndexOf(':')),
+      spec.location.slice(spec.location.lastIndexOf(':') + 1),
+    ];
     const repo = nameWithNs.includes('/') ? nameWithNs : `library/${nameWithNs}`;
     const reg = this.config.ollamaRegistry;
-    const res = await fetchOrThrow(`${reg}/v2/${repo}/manifests/${encodeURIComponent(tag)}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' }, signal }, `the Ollama registry (${reg})`);
-    if (res.status === 404) throw new LoadRejected(`Ollama model ${spec.location} does not exist in ${reg}`);
+    const res = await fetchOrThrow(
+      `${reg}/v2/${repo}/manifests/${encodeURIComponent(tag)}`,
+      { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' }, signal },
+      `the Ollama registry (${reg})`,
+    );
+    if (res.status === 404)
+      throw new LoadRejected(`Ollama model ${spec.location} does not exist in ${reg}`);
     if (!res.ok) throw new Error(`The Ollama registry answered ${res.status} for ${spec.location}`);
     const text = await res.text();
-    const manifest = JSON.parse(text) as { layers?: { mediaType: string; digest: string; size: number }[]; config?: { digest: string; size: number } };
+    const manifest = JSON.parse(text) as {
+      layers?: { mediaType: string; digest: string; size: number }[];
+      config?: { digest: string; size: number };
+    };
     const layers = manifest.layers ?? [];
-    if (!layers.some((l) => l.mediaType === 'application/vnd.ollama.image.model')) throw new LoadRejected(`Ollama manifest of ${spec.location} has no model layer`);
+    if (!layers.some((l) => l.mediaType === 'application/vnd.ollama.image.model'))
+      throw new LoadRejected(`Ollama manifest of ${spec.location} has no model layer`);
     const files: RemoteFile[] = layers.map((l) => ({
-      path: l.mediaType === 'application/vnd.ollama.image.model' ? 'model.gguf' : `blobs/${l.digest.replace(':', '-')}`,
+      path:
+        l.mediaType === 'application/vnd.ollama.image.model'
+          ? 'model.gguf'
+          : `blobs/${l.digest.replace(':', '-')}`,
       size: l.size,
       url: `${reg}/v2/${repo}/blobs/${l.digest}`,
       sha256: l.digest.startsWith('sha256:') ? l.digest.slice(7) : null,
       headers: {},
     }));
     // The manifest itself, so the model can be served by an Ollama runtime as it was published.
-    files.push({ path: 'manifest.json', size: Buffer.byteLength(text), url: `data:application/json;base64,${Buffer.from(text).toString('base64')}`, sha256: createHash('sha256').update(text).digest('hex'), headers: {} });
+    files.push({
+      path: 'manifest.json',
+      size: Buffer.byteLength(text),
+      url: `data:application/json;base64,${Buffer.from(text).toString('base64')}`,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      headers: {},
+    });
     return files;
   }
 
   /* ---------------- transfer ---------------- */
 
   /** Downloads (resuming a partial file with Range) and verifies; returns the file's sha256. */
-  private async download(f: RemoteFile, local: string, signal: AbortSignal, onBytes: (n: number) => void): Promise<string> {
+  private async download(
+    f: RemoteFile,
+    local: string,
+    signal: AbortSignal,
+    onBytes: (n: number) => void,
+  ): Promise<string> {
     await fs.mkdir(path.dirname(local), { recursive: true });
     const whole = await fs.stat(local).catch(() => null);
     // Downloaded and verified by an earlier attempt on this host, but not yet uploaded.
@@ -254,15 +338,27 @@ export class ModelLoader {
       have = 0;
     }
     if (f.size < 0 || have < f.size) {
-      const headers: Record<string, string> = { ...f.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
-      const res = await fetchOrThrow(f.url, { headers, signal, redirect: 'follow' }, f.url.startsWith('data:') ? 'the manifest' : new URL(f.url).origin);
+      const headers: Record<string, string> = {
+        ...f.headers,
+        ...(have > 0 ? { range: `bytes=${have}-` } : {}),
+      };
+      const res = await fetchOrThrow(
+        f.url,
+        { headers, signal, redirect: 'follow' },
+        f.url.startsWith('data:') ? 'the manifest' : new URL(f.url).origin,
+      );
       if (res.status === 404) throw new LoadRejected(`${f.path} is missing upstream (404)`);
       if (!res.ok || !res.body) throw new Error(`Downloading ${f.path} failed with ${res.status}`);
       const resumed = res.status === 206;
       if (!resumed) have = 0;
       onBytes(have);
       const counter = new TransformCounter(onBytes);
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal });
+      await pipeline(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+        counter,
+        createWriteStream(part, { flags: resumed ? 'a' : 'w' }),
+        { signal },
+      );
     } else {
       onBytes(have);
     }
@@ -272,17 +368,30 @@ export class ModelLoader {
     const size = (await fs.stat(part)).size;
     if ((f.size >= 0 && size !== f.size) || (f.sha256 && sha !== f.sha256)) {
       await fs.rm(part, { force: true });
-      throw new Error(`${f.path} failed verification (size ${size}, expected ${f.size}; sha256 ${sha.slice(0, 12)}…, expected ${f.sha256?.slice(0, 12) ?? 'any'}…); it will be downloaded again`);
+      throw new Error(
+        `${f.path} failed verification (size ${size}, expected ${f.size}; sha256 ${sha.slice(0, 12)}…, expected ${f.sha256?.slice(0, 12) ?? 'any'}…); it will be downloaded again`,
+      );
     }
     await fs.rename(part, local);
     return sha;
   }
 
   /** Uploads one verified file through the artifact protocol (single PUT or multipart). */
-  private async upload(taskId: string, rel: string, local: string, size: number, sha256: string, signal: AbortSignal): Promise<void> {
+  private async upload(
+    taskId: string,
+    rel: string,
+    local: string,
+    size: number,
+    sha256: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     const realSize = (await fs.stat(local)).size;
     const base = `/satellites/v1/model-loads/${taskId}/files`;
-    const r = await this.client.request<{ done: boolean; artifactId?: string; upload?: UploadPlan }>('POST', base, { path: rel, size: size >= 0 ? size : realSize, sha256 }, { signal });
+    const r = await this.client.request<{
+      done: boolean;
+      artifactId?: string;
+      upload?: UploadPlan;
+    }>('POST', base, { path: rel, size: size >= 0 ? size : realSize, sha256 }, { signal });
     if (r.done) return;
     const plan = r.upload!;
     const id = r.artifactId!;
@@ -295,7 +404,9 @@ export class ModelLoader {
       const numbers = Array.from({ length: count }, (_, i) => i + 1);
       for (let i = 0; i < numbers.length; i += 100) {
         const batch = numbers.slice(i, i + 100);
-        const signed = await this.client.request<{ parts: { partNumber: number; url: string; headers: Record<string, string> }[] }>('POST', `${base}/${id}/parts`, { partNumbers: batch }, { signal });
+        const signed = await this.client.request<{
+          parts: { partNumber: number; url: string; headers: Record<string, string> }[];
+        }>('POST', `${base}/${id}/parts`, { partNumbers: batch }, { signal });
         await pool(signed.parts, 4, async (p) => {
           const start = (p.partNumber - 1) * plan.partSize!;
           const end = Math.min(start + plan.partSize!, realSize);
@@ -305,14 +416,37 @@ export class ModelLoader {
       }
       parts.sort((a, b) => a.partNumber - b.partNumber);
     }
-    await this.client.request('POST', `${base}/${id}/complete`, parts ? { parts } : {}, { signal, timeoutMs: 600_000 });
+    await this.client.request('POST', `${base}/${id}/complete`, parts ? { parts } : {}, {
+      signal,
+      timeoutMs: 600_000,
+    });
   }
 }
 
-async function putBytes(url: string, headers: Record<string, string>, file: string, start: number, length: number, signal: AbortSignal): Promise<string> {
-  const body = length ? (Readable.toWeb(createReadStream(file, { start, end: start + length - 1 })) as unknown as RequestInit['body']) : new Uint8Array();
-  const res = await fetch(url, { method: 'PUT', headers: { ...headers, 'content-length': String(length) }, body, signal, duplex: 'half' } as RequestInit);
-  if (!res.ok) throw new Error(`Uploading to storage failed with ${res.status}: ${(await res.text()).slice(0, 200)}`);
+async function putBytes(
+  url: string,
+  headers: Record<string, string>,
+  file: string,
+  start: number,
+  length: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const body = length
+    ? (Readable.toWeb(
+        createReadStream(file, { start, end: start + length - 1 }),
+      ) as unknown as RequestInit['body'])
+    : new Uint8Array();
+  const res = await fetch(url, {
+    method: 'PUT',
+    headers: { ...headers, 'content-length': String(length) },
+    body,
+    signal,
+    duplex: 'half',
+  } as RequestInit);
+  if (!res.ok)
+    throw new Error(
+      `Uploading to storage failed with ${res.status}: ${(await res.text()).slice(0, 200)}`,
+    );
   await res.arrayBuffer().catch(() => undefined);
   return res.headers.get('etag') ?? '';
 }
@@ -332,7 +466,8 @@ async function assertGguf(file: string, rel: string): Promise<void> {
   try {
     const buf = Buffer.alloc(4);
     await fh.read(buf, 0, 4, 0);
-    if (buf.toString('latin1') !== 'GGUF') throw new LoadRejected(`${rel} is not a GGUF file (bad magic)`);
+    if (buf.toString('latin1') !== 'GGUF')
+      throw new LoadRejected(`${rel} is not a GGUF file (bad magic)`);
   } finally {
     await fh.close();
   }
@@ -346,17 +481,24 @@ async function assertGguf(file: string, rel: string): Promise<void> {
 export function detectFormats(paths: string[]): string[] {
   const names = paths.map((p) => p.split('/').pop()!.toLowerCase());
   const formats: string[] = [];
-  if (paths.includes('manifest.json') && paths.some((p) => p.startsWith('blobs/'))) formats.push('ollama');
-  if (names.includes('config.json') || names.includes('adapter_config.json')) formats.push('hugging-face');
+  if (paths.includes('manifest.json') && paths.some((p) => p.startsWith('blobs/')))
+    formats.push('ollama');
+  if (names.includes('config.json') || names.includes('adapter_config.json'))
+    formats.push('hugging-face');
   if (paths.some((p) => /(^|\/)(tensorrt_llm\/)?config\.pbtxt$/i.test(p))) formats.push('triton');
   const ggufs = names.filter((n) => n.endsWith('.gguf'));
   if (ggufs.length) formats.push('gguf');
   if (names.some((n) => n.endsWith('.onnx'))) formats.push('onnx');
   if (!formats.length) {
     const seen = paths.slice(0, 8).join(', ');
-    throw new LoadRejected(`No model found: expected GGUF, ONNX, Hugging Face (config.json), Ollama or Triton files; found ${seen || 'no files'}`);
+    throw new LoadRejected(
+      `No model found: expected GGUF, ONNX, Hugging Face (config.json), Ollama or Triton files; found ${seen || 'no files'}`,
+    );
   }
-  if (ggufs.length > 1 && formats.some((f) => f !== 'gguf')) throw new LoadRejected(`Several GGUF files together with ${formats.filter((f) => f !== 'gguf').join(', ')} files: load one GGUF file (org/repo/file.gguf)`);
+  if (ggufs.length > 1 && formats.some((f) => f !== 'gguf'))
+    throw new LoadRejected(
+      `Several GGUF files together with ${formats.filter((f) => f !== 'gguf').join(', ')} files: load one GGUF file (org/repo/file.gguf)`,
+    );
   return formats;
 }
 
@@ -426,7 +568,9 @@ export class LoaderWorker {
   constructor(
     private readonly client: PlatformClient,
     private readonly loader: ModelLoader,
-    private readonly opts: { leaseMs: number; claimWaitMs?: number; log?: Logger } = { leaseMs: 30_000 },
+    private readonly opts: { leaseMs: number; claimWaitMs?: number; log?: Logger } = {
+      leaseMs: 30_000,
+    },
   ) {}
 
   start(): void {
@@ -443,7 +587,16 @@ export class LoaderWorker {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        const r = await this.client.request<{ task: ClaimedTask | null }>('POST', '/satellites/v1/tasks/claim', { waitMs: this.opts.claimWaitMs ?? 5_000, leaseMs: this.opts.leaseMs, types: ['load_model'] }, { signal, timeoutMs: 40_000 });
+        const r = await this.client.request<{ task: ClaimedTask | null }>(
+          'POST',
+          '/satellites/v1/tasks/claim',
+          {
+            waitMs: this.opts.claimWaitMs ?? 5_000,
+            leaseMs: this.opts.leaseMs,
+            types: ['load_model'],
+          },
+          { signal, timeoutMs: 40_000 },
+        );
         if (r.task) await this.loader.handle(r.task, signal);
       } catch (e) {
         if (signal.aborted) return;

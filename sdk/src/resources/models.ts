@@ -43,7 +43,13 @@ export interface Model {
   activationStatus: 'active' | 'inactive';
   deploymentIds: string[];
   config: ModelConfig;
-  files: { path: string; size: number; sha256: string; artifactId: string | null; uploaded: boolean }[];
+  files: {
+    path: string;
+    size: number;
+    sha256: string;
+    artifactId: string | null;
+    uploaded: boolean;
+  }[];
   taskId: string | null;
   createdAt: string;
   updatedAt: string;
@@ -102,7 +108,10 @@ export interface ModelUsage {
 
 /** Model ids may contain `/`: each segment is encoded on its own. */
 function idPath(id: string): string {
-  return id.split('/').map((s) => encodeURIComponent(s).replace(/%3A/gi, ':')).join('/');
+  return id
+    .split('/')
+    .map((s) => encodeURIComponent(s).replace(/%3A/gi, ':'))
+    .join('/');
 }
 
 /** Models of an orbit: `/v1/organizations/{org}/orbits/{orbit}/models` (the OpenAI-style `/v1/models` serves the same). */
@@ -112,7 +121,12 @@ export class Models extends APIResource {
   }
 
   /** One page of models (ordered by id); follow `has_more` with `after`, or use {@link Models.iterate}. */
-  list(org: string, orbit: string, params: ModelListParams = {}, opts?: RequestOptions): Promise<ModelList> {
+  list(
+    org: string,
+    orbit: string,
+    params: ModelListParams = {},
+    opts?: RequestOptions,
+  ): Promise<ModelList> {
     return this._client.get(this.base(org, orbit), {
       ...opts,
       query: {
@@ -125,7 +139,12 @@ export class Models extends APIResource {
   }
 
   /** Every model, page after page. */
-  async *iterate(org: string, orbit: string, params: ModelListParams = {}, opts?: RequestOptions): AsyncGenerator<Model> {
+  async *iterate(
+    org: string,
+    orbit: string,
+    params: ModelListParams = {},
+    opts?: RequestOptions,
+  ): AsyncGenerator<Model> {
     let after = params.after;
     for (;;) {
       const page = await this.list(org, orbit, { ...params, after }, opts);
@@ -135,22 +154,46 @@ export class Models extends APIResource {
     }
   }
 
-  get(org: string, orbit: string, id: string, opts?: RequestOptions & { includeUnpublished?: boolean }): Promise<Model> {
-    return this._client.get(`${this.base(org, orbit)}/${idPath(id)}`, { ...opts, query: { include_unpublished: opts?.includeUnpublished ? 'true' : undefined } });
+  get(
+    org: string,
+    orbit: string,
+    id: string,
+    opts?: RequestOptions & { includeUnpublished?: boolean },
+  ): Promise<Model> {
+    return this._client.get(`${this.base(org, orbit)}/${idPath(id)}`, {
+      ...opts,
+      query: { include_unpublished: opts?.includeUnpublished ? 'true' : undefined },
+    });
   }
 
   /** Creates a base model (REQUESTED, loaded by a satellite) or a fine-tuned one (upload its files, then publish). */
-  create(org: string, orbit: string, params: ModelCreateParams, opts?: RequestOptions): Promise<Model> {
+  create(
+    org: string,
+    orbit: string,
+    params: ModelCreateParams,
+    opts?: RequestOptions,
+  ): Promise<Model> {
     return this._client.post(this.base(org, orbit), params, opts);
   }
 
   /** Replaces the model's config. */
-  update(org: string, orbit: string, id: string, config: ModelConfig, opts?: RequestOptions): Promise<Model> {
+  update(
+    org: string,
+    orbit: string,
+    id: string,
+    config: ModelConfig,
+    opts?: RequestOptions,
+  ): Promise<Model> {
     return this._client.patch(`${this.base(org, orbit)}/${idPath(id)}`, { config }, opts);
   }
 
   /** Deletes the model and the files it stored; refused (409) while it is active. */
-  delete(org: string, orbit: string, id: string, opts?: RequestOptions): Promise<{ id: string; object: 'model'; deleted: true }> {
+  delete(
+    org: string,
+    orbit: string,
+    id: string,
+    opts?: RequestOptions,
+  ): Promise<{ id: string; object: 'model'; deleted: true }> {
     return this._client.delete(`${this.base(org, orbit)}/${idPath(id)}`, opts);
   }
 
@@ -175,29 +218,59 @@ export class Models extends APIResource {
   }
 
   /** Registers a file of a fine-tuned model; answers the artifact upload plan (PUT it, then complete the artifact). */
-  addFile(org: string, orbit: string, id: string, file: { path: string; size: number; sha256: string }, opts?: RequestOptions): Promise<{ done: boolean; artifactId?: string; upload?: Record<string, unknown> }> {
+  addFile(
+    org: string,
+    orbit: string,
+    id: string,
+    file: { path: string; size: number; sha256: string },
+    opts?: RequestOptions,
+  ): Promise<{ done: boolean; artifactId?: string; upload?: Record<string, unknown> }> {
     return this.action(org, orbit, id, 'files', file, opts);
   }
 
   /** Gateway usage per model and API key (organization owners and admins). */
-  usage(org: string, params: { from?: string; to?: string } = {}, opts?: RequestOptions): Promise<ModelUsage[]> {
-    return this._client.get(path`/v1/organizations/${org}/model-usage`, { ...opts, query: { from: params.from, to: params.to } });
+  usage(
+    org: string,
+    params: { from?: string; to?: string } = {},
+    opts?: RequestOptions,
+  ): Promise<ModelUsage[]> {
+    return this._client.get(path`/v1/organizations/${org}/model-usage`, {
+      ...opts,
+      query: { from: params.from, to: params.to },
+    });
   }
 
   /** Waits until the model has loaded (SUCCEEDED), throwing with the reason when it FAILED. */
-  async waitUntilLoaded(org: string, orbit: string, id: string, opts: { timeoutMs?: number; intervalMs?: number; onProgress?: (m: Model) => void } = {}): Promise<Model> {
+  async waitUntilLoaded(
+    org: string,
+    orbit: string,
+    id: string,
+    opts: { timeoutMs?: number; intervalMs?: number; onProgress?: (m: Model) => void } = {},
+  ): Promise<Model> {
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
     for (;;) {
-      const m = await this._client.get<Model>(`${this.base(org, orbit)}/${idPath(id)}`, { query: { include_loading: 'true' } });
+      const m = await this._client.get<Model>(`${this.base(org, orbit)}/${idPath(id)}`, {
+        query: { include_loading: 'true' },
+      });
       opts.onProgress?.(m);
       if (m.loadingStatus === 'SUCCEEDED') return m;
-      if (m.loadingStatus === 'FAILED') throw new Error(`Model ${id} failed to load: ${m.loadingFailureReason ?? 'unknown reason'}`);
+      if (m.loadingStatus === 'FAILED')
+        throw new Error(
+          `Model ${id} failed to load: ${m.loadingFailureReason ?? 'unknown reason'}`,
+        );
       if (Date.now() > deadline) throw new Error(`Model ${id} is still ${m.loadingStatus}`);
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1_000));
     }
   }
 
-  private action<T>(org: string, orbit: string, id: string, action: string, body: unknown, opts?: RequestOptions): Promise<T> {
+  private action<T>(
+    org: string,
+    orbit: string,
+    id: string,
+    action: string,
+    body: unknown,
+    opts?: RequestOptions,
+  ): Promise<T> {
     return this._client.post(`${this.base(org, orbit)}/${idPath(id)}:${action}`, body ?? {}, opts);
   }
 }
