@@ -55,6 +55,8 @@ export function sampleTensor(sig: TensorSignature): unknown {
 
 /** Compact JSON: inner-most arrays on one line. */
 export function prettyTensor(v: unknown): string {
+  const compact = JSON.stringify(v);
+  if (compact.length <= 72) return compact;
   const s = JSON.stringify(v, null, 1);
   return s.replace(/\[\s+([^[\]]*?)\s+\]/g, (_m, inner: string) => `[${inner.replace(/\s*\n\s*/g, ' ')}]`);
 }
