@@ -141,6 +141,12 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
 
   it('deploys a tiny ONNX model on the local satellite and predicts from the playground', async () => {
     if (!satellite) return;
+    await page.goto(orbitUrl('collections'));
+    await settle();
+    await page.getByTestId('collection-new').click();
+    await page.getByTestId('collection-name').fill('models');
+    await page.getByTestId('collection-submit').click();
+    await page.getByTestId('collections-table').getByText('models').waitFor();
     await page.goto(orbitUrl('artifacts'));
     await settle();
     await page.getByTestId('upload-open').click();
@@ -183,7 +189,7 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
   it('opens the models page and the add-model form', async () => {
     await page.goto(orbitUrl('models'));
     await settle();
-    await page.getByRole('heading', { name: 'Models' }).waitFor();
+    await page.locator('h1', { hasText: 'Models' }).waitFor();
     await shot('mlops-09-models');
     await page.getByRole('button', { name: /Add model/ }).first().click();
     await page.getByTestId('create-model').waitFor();
@@ -198,7 +204,7 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await settle();
     await page.getByRole('button', { name: 'New track' }).click();
     await page.locator('#tr-name').fill('fraud-detector');
-    await page.getByRole('button', { name: 'Create track' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create track' }).click();
     await page.waitForURL(/\/tracks\/[^/]+$/);
     await settle();
     await page.getByRole('tab', { name: 'Model card' }).click();
@@ -223,7 +229,7 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await page.getByRole('button', { name: 'New webhook' }).click();
     await page.locator('#wh-name').fill('ci-notify');
     await page.locator('#wh-url').fill('https://ci.example.test/hooks/apogee');
-    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create webhook' }).click();
     const secret = await page.locator('input[aria-label="signing secret"]').inputValue();
     expect(secret.length).toBeGreaterThan(10);
     await shot('mlops-13-webhook-secret');
