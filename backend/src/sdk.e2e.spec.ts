@@ -61,8 +61,9 @@ describe('the SDK against the API', () => {
     await expect(client.collections.delete(org!.id, orbit.id, col.id)).rejects.toBeInstanceOf(ConflictError);
     await expect(client.orbits.get(org!.id, '00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.orbits.create(org!.id, { name: '' })).rejects.toBeInstanceOf(BadRequestError);
-    const err = await client.orbits.get(org!.id, '00000000-0000-4000-8000-000000000000').catch((e: unknown) => e as NotFoundError);
-    expect(err.requestId).toMatch(/.+/);
+    const err: unknown = await client.orbits.get(org!.id, '00000000-0000-4000-8000-000000000000').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).requestId).toMatch(/.+/);
 
     // secrets never come back in lists; reveal is explicit
     await client.secrets.create(org!.id, orbit.id, { name: 'HF_TOKEN', value: 'hf_secret_value' });
