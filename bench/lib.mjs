@@ -19,11 +19,18 @@ export async function timeIt(n, fn) {
 }
 
 export function summarize(label, ms) {
-  return { label, n: ms.length, p50: percentile(ms, 50), p95: percentile(ms, 95), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return {
+    label,
+    n: ms.length,
+    p50: percentile(ms, 50),
+    p95: percentile(ms, 95),
+    mean: ms.reduce((a, b) => a + b, 0) / ms.length,
+  };
 }
 
 export function printTable(rows) {
-  const fmt = (v) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
+  const fmt = (v) =>
+    typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v);
   const cols = Object.keys(rows[0]);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)));
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');

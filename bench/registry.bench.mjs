@@ -12,11 +12,19 @@ import path from 'node:path';
 import pg from 'pg';
 import { printTable, summarize, timeIt } from './lib.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce(
+      (acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc),
+      [],
+    ),
+);
 const N = Number(args.n ?? 100_000);
 const REQUESTS = Number(args.requests ?? 300);
 const TAG = 'team-3';
-const BASE_URL = process.env.APOGEE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const BASE_URL =
+  process.env.APOGEE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const dist = new URL('../backend/dist/', import.meta.url);
 const { createApp } = await import(new URL('app.factory.js', dist));
@@ -33,14 +41,26 @@ const server = (await admin.query('SHOW server_version')).rows[0].server_version
 console.log(`database: PostgreSQL ${server} at ${u.host}, fresh database ${dbName}`);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-bench-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', APOGEE_DATA_DIR: dataDir, APOGEE_SECRET_KEY: randomBytes(32).toString('hex'), DATABASE_URL: dbUrl, LOG_LEVEL: 'silent', APOGEE_ADMIN_PASSWORD: 'bench-admin-1' });
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  APOGEE_DATA_DIR: dataDir,
+  APOGEE_SECRET_KEY: randomBytes(32).toString('hex'),
+  DATABASE_URL: dbUrl,
+  LOG_LEVEL: 'silent',
+  APOGEE_ADMIN_PASSWORD: 'bench-admin-1',
+});
 const { app } = await createApp(config);
 await app.listen(0, '127.0.0.1');
 const baseURL = `http://127.0.0.1:${app.getHttpServer().address().port}`;
 config.publicUrl = baseURL;
 
 async function call(method, p, token, body) {
-  const res = await fetch(baseURL + p, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(baseURL + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json = await res.json();
   if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -48,11 +68,20 @@ async function call(method, p, token, body) {
 
 const db = new pg.Client({ connectionString: dbUrl });
 try {
-  const signup = await fetch(`${baseURL}/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@apogee.test', password: 'bench-password-1' }) }).then((r) => r.json());
+  const signup = await fetch(`${baseURL}/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench@apogee.test', password: 'bench-password-1' }),
+  }).then((r) => r.json());
   const jwt = signup.accessToken;
   const [org] = await call('GET', '/v1/organizations', jwt);
   const [orbit] = await call('GET', `/v1/organizations/${org.id}/orbits`, jwt);
-  const col = await call('POST', `/v1/organizations/${org.id}/orbits/${orbit.id}/collections`, jwt, { name: 'bench', type: 'model' });
+  const col = await call(
+    'POST',
+    `/v1/organizations/${org.id}/orbits/${orbit.id}/collections`,
+    jwt,
+    { name: 'bench', type: 'model' },
+  );
   const key = (await call('POST', '/v1/users/me/api-keys', jwt, { name: 'bench' })).key;
 
   await db.connect();
@@ -71,13 +100,16 @@ try {
   // What autovacuum does on a live system: statistics and the visibility map (index-only scans).
   await db.query('VACUUM ANALYZE artifacts');
   await db.query('VACUUM ANALYZE artifact_metrics');
-  console.log(`seeded ${N} artifacts (metrics accuracy/loss/f1, tags team-0..9, stage-0..3, rare) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${N} artifacts (metrics accuracy/loss/f1, tags team-0..9, stage-0..3, rare) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const listPath = `/v1/organizations/${org.id}/orbits/${orbit.id}/artifacts?tag=${TAG}&sort=metrics.accuracy&order=desc&limit=50`;
   const first = await call('GET', listPath, key);
   if (first.items.length !== 50 || !first.nextCursor) throw new Error('unexpected first page');
   const accs = first.items.map((a) => a.metrics.accuracy);
-  if (accs.some((v, i) => i && v > accs[i - 1]) || first.items.some((a) => !a.tags.includes(TAG))) throw new Error('page is not sorted/filtered');
+  if (accs.some((v, i) => i && v > accs[i - 1]) || first.items.some((a) => !a.tags.includes(TAG)))
+    throw new Error('page is not sorted/filtered');
 
   // The SQL the service runs for this page (ArtifactsService.list, metric phase).
   const COLUMNS = `a.id, a.organization_id, a.orbit_id, a.collection_id, a.storage_backend_id, a.name, a.description, a.type, a.format,
@@ -87,7 +119,9 @@ try {
      WHERE a.orbit_id = $1 AND a.tags @> $2::text[] AND m.orbit_id = $1 AND m.key = $3
      ORDER BY m.value DESC, m.artifact_id DESC LIMIT 51`;
   const rawParams = [orbit.id, [TAG], 'accuracy'];
-  const plan = (await db.query(`EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) ${rawSql}`, rawParams)).rows.map((r) => r['QUERY PLAN']);
+  const plan = (
+    await db.query(`EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) ${rawSql}`, rawParams)
+  ).rows.map((r) => r['QUERY PLAN']);
 
   // Naive alternative for comparison: sort by the JSONB expression directly.
   const naiveSql = `SELECT ${COLUMNS} FROM artifacts a WHERE a.orbit_id = $1 AND a.tags @> $2::text[]
@@ -109,9 +143,18 @@ try {
     summarize('raw SQL via pg (same query)', raw),
     summarize('raw SQL, naive ORDER BY (metrics->>key)::numeric', naive),
   ];
-  printTable(rows.map((r) => ({ ...r, p50: Number(r.p50.toFixed(2)), p95: Number(r.p95.toFixed(2)), mean: Number(r.mean.toFixed(2)) })));
+  printTable(
+    rows.map((r) => ({
+      ...r,
+      p50: Number(r.p50.toFixed(2)),
+      p95: Number(r.p95.toFixed(2)),
+      mean: Number(r.mean.toFixed(2)),
+    })),
+  );
   const ratio = rows[0].p50 / rows[3].p50;
-  console.log(`\nHTTP p50 ${rows[0].p50.toFixed(2)} ms vs raw SQL p50 ${rows[3].p50.toFixed(2)} ms: ratio ${ratio.toFixed(2)}x (aim: p50 < 20 ms, within 2x of raw)`);
+  console.log(
+    `\nHTTP p50 ${rows[0].p50.toFixed(2)} ms vs raw SQL p50 ${rows[3].p50.toFixed(2)} ms: ratio ${ratio.toFixed(2)}x (aim: p50 < 20 ms, within 2x of raw)`,
+  );
   console.log('\nplan of the raw query:\n  ' + plan.join('\n  '));
 } finally {
   await db.end().catch(() => {});

@@ -5,7 +5,15 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeTinyOnnx } from '../satellite/src/testing/tiny-onnx.js';
-import { buildApp, findChromium, newBrowser, ROOT, SCREENSHOTS, startApp, type RunningApp } from './harness.js';
+import {
+  buildApp,
+  findChromium,
+  newBrowser,
+  ROOT,
+  SCREENSHOTS,
+  startApp,
+  type RunningApp,
+} from './harness.js';
 
 /**
  * The MLOps pages of the dashboard (satellites, deployments, models, tracks, webhooks, storage)
@@ -39,7 +47,11 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
   }
   async function settle(): Promise<void> {
     await page.waitForLoadState('networkidle').catch(() => undefined);
-    await page.locator('.p-skeleton').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await page
+      .locator('.p-skeleton')
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
   }
   const orbitUrl = (p: string) => `/orgs/${s.org}/orbits/${s.orbit}/${p}`;
 
@@ -62,8 +74,14 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      satellite.stdout?.on('data', (d: Buffer) => (satLog = (satLog + d.toString()).slice(-20_000)));
-      satellite.stderr?.on('data', (d: Buffer) => (satLog = (satLog + d.toString()).slice(-20_000)));
+      satellite.stdout?.on(
+        'data',
+        (d: Buffer) => (satLog = (satLog + d.toString()).slice(-20_000)),
+      );
+      satellite.stderr?.on(
+        'data',
+        (d: Buffer) => (satLog = (satLog + d.toString()).slice(-20_000)),
+      );
     }
     browser = await newBrowser(executable, app.baseURL);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -72,7 +90,9 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
 
   afterEach(async ({ task }) => {
     if (task.result?.state === 'fail' && page) {
-      await shot(`FAIL-mlops-${task.name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
+      await shot(`FAIL-mlops-${task.name.replace(/\W+/g, '-').slice(0, 40)}`).catch(
+        () => undefined,
+      );
       if (satLog) console.error('[satellite]', satLog.slice(-4000));
     }
   });
@@ -99,7 +119,8 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     s.org = page.url().split('/orgs/')[1]!.split('/')[0];
     const orbits = await page.evaluate(async (org) => {
       const r = await fetch(`/v1/organizations/${org}/orbits`);
-      return (await r.json()) as { id: string; name: string }[] | { items: { id: string; name: string }[] };
+      return (await r.json()) as
+        { id: string; name: string }[] | { items: { id: string; name: string }[] };
     }, s.org);
     const list = Array.isArray(orbits) ? orbits : orbits.items;
     s.orbit = list[0]!.id;
@@ -111,13 +132,19 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     if (satellite) {
       // The local satellite pairs within seconds; the page re-reads every 15 s.
       await expect
-        .poll(async () => {
-          await page.reload();
-          await settle();
-          return page.locator('tbody').getByText('Active', { exact: true }).count();
-        }, { timeout: 60_000, interval: 3_000 })
+        .poll(
+          async () => {
+            await page.reload();
+            await settle();
+            return page.locator('tbody').getByText('Active', { exact: true }).count();
+          },
+          { timeout: 60_000, interval: 3_000 },
+        )
         .toBeGreaterThan(0);
-      await page.getByText(/\d+ CPU/).first().waitFor();
+      await page
+        .getByText(/\d+ CPU/)
+        .first()
+        .waitFor();
     }
     await shot('mlops-01-satellites');
     await page.getByRole('button', { name: 'New satellite' }).click();
@@ -152,9 +179,18 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await page.getByTestId('upload-open').click();
     await page
       .getByTestId('file-input')
-      .setInputFiles({ name: 'tiny-linear.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeTinyOnnx('linear')) });
+      .setInputFiles({
+        name: 'tiny-linear.onnx',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from(encodeTinyOnnx('linear')),
+      });
     await page.getByTestId('upload-start').click();
-    await page.getByTestId('upload-item').first().locator('[data-testid="upload-percent"]').getByText('100 %').waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('upload-item')
+      .first()
+      .locator('[data-testid="upload-percent"]')
+      .getByText('100 %')
+      .waitFor({ timeout: 60_000 });
     await page.keyboard.press('Escape');
 
     await page.goto(orbitUrl('deployments'));
@@ -170,7 +206,9 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await page.waitForURL(/\/deployments\/[^/]+$/);
     s.deployment = page.url().split('/deployments/')[1];
     await page.locator('.p-tag').getByText('Active', { exact: true }).waitFor({ timeout: 120_000 });
-    await page.locator('[data-testid="waterfall"] [data-phase="healthy"]').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid="waterfall"] [data-phase="healthy"]')
+      .waitFor({ timeout: 15_000 });
     const form = page.getByTestId('schema-form');
     await form.waitFor();
     await form.locator('textarea[data-input="x"]').fill('[[1, 2, 3, 4]]');
@@ -191,7 +229,10 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await settle();
     await page.locator('h1', { hasText: 'Models' }).waitFor();
     await shot('mlops-09-models');
-    await page.getByRole('button', { name: /Add model/ }).first().click();
+    await page
+      .getByRole('button', { name: /Add model/ })
+      .first()
+      .click();
     await page.getByTestId('create-model').waitFor();
     await page.getByRole('button', { name: 'Object store' }).click();
     await page.locator('#model-loc').waitFor();
@@ -211,14 +252,18 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await page.getByRole('button', { name: 'Edit' }).click();
     await page
       .getByLabel('Model card markdown')
-      .fill('# Fraud detector\n\n**Intended use**: card payments.\n\n| metric | value |\n|---|---|\n| auc | 0.97 |\n\n<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>');
+      .fill(
+        '# Fraud detector\n\n**Intended use**: card payments.\n\n| metric | value |\n|---|---|\n| auc | 0.97 |\n\n<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>',
+      );
     await page.getByRole('button', { name: 'Save' }).click();
     const md = page.getByTestId('markdown');
     await md.locator('h1').getByText('Fraud detector').waitFor();
     expect(await md.locator('table').count()).toBe(1);
     expect(await md.locator('script').count()).toBe(0);
     expect(await md.innerHTML()).not.toContain('onerror');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+    ).toBeUndefined();
     await shot('mlops-11-track-card');
     await page.goto(orbitUrl('tracks'));
     await settle();
@@ -241,7 +286,10 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
   it('tests the local storage backend connection step by step', async () => {
     await page.goto(`/orgs/${s.org}/storage`);
     await settle();
-    await page.getByRole('button', { name: /Test connection of/ }).first().click();
+    await page
+      .getByRole('button', { name: /Test connection of/ })
+      .first()
+      .click();
     const checks = page.getByTestId('connection-checks').first();
     await checks.waitFor();
     for (const step of ['list', 'write', 'read', 'delete'])

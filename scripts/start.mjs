@@ -17,7 +17,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm start [-- --port 8080] [--data-dir ./.apogee] [--no-build]\nEnvironment variables: see README.md (Configuration).');
+  console.log(
+    'usage: npm start [-- --port 8080] [--data-dir ./.apogee] [--no-build]\nEnvironment variables: see README.md (Configuration).',
+  );
   process.exit(0);
 }
 
@@ -43,16 +45,24 @@ const builds = [
   ['backend', 'dist/main.js'],
   ['satellite', 'dist'],
   ['frontend', 'dist/index.html'],
-].filter(([pkg, marker]) => fs.existsSync(path.join(root, pkg, 'package.json')) && hasBuild(pkg) && stale(pkg, marker));
+].filter(
+  ([pkg, marker]) =>
+    fs.existsSync(path.join(root, pkg, 'package.json')) && hasBuild(pkg) && stale(pkg, marker),
+);
 
 function hasBuild(pkg) {
-  return Boolean(JSON.parse(fs.readFileSync(path.join(root, pkg, 'package.json'), 'utf8')).scripts?.build);
+  return Boolean(
+    JSON.parse(fs.readFileSync(path.join(root, pkg, 'package.json'), 'utf8')).scripts?.build,
+  );
 }
 
 if (!values['no-build']) {
   for (const [pkg] of builds) {
     process.stdout.write(`Building ${pkg}…\n`);
-    const r = spawnSync('npm', ['run', 'build', '-w', pkg], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync('npm', ['run', 'build', '-w', pkg], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (r.status !== 0) {
       console.error(`Build of ${pkg} failed (npm run build -w ${pkg}).`);
       process.exit(r.status ?? 1);
@@ -83,13 +93,19 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 10_000);
+  const force = setTimeout(
+    () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')),
+    10_000,
+  );
   force.unref();
-  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+  Promise.all(
+    children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))),
+  ).then(() => process.exit(code));
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 run('API', path.join(root, 'backend', 'dist', 'main.js'), env);
 const localSatellite = path.join(root, 'satellite', 'dist', 'local.js');
-if (fs.existsSync(localSatellite) && env.APOGEE_LOCAL_SATELLITE !== 'false') run('Local satellite', localSatellite, env);
+if (fs.existsSync(localSatellite) && env.APOGEE_LOCAL_SATELLITE !== 'false')
+  run('Local satellite', localSatellite, env);

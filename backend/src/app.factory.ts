@@ -23,7 +23,10 @@ export interface CreatedApp {
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Builds the whole API (not yet listening): middleware, validation, errors, OpenAPI, dashboard. */
-export async function createApp(config: AppConfig, opts: { logger?: Logger } = {}): Promise<CreatedApp> {
+export async function createApp(
+  config: AppConfig,
+  opts: { logger?: Logger } = {},
+): Promise<CreatedApp> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: new PinoNestLogger(logger),
@@ -40,8 +43,15 @@ export async function createApp(config: AppConfig, opts: { logger?: Logger } = {
   // JSON bodies only where routes expect them; large uploads stream through dedicated routes.
   const json = express.json({ limit: '1mb' }) as unknown as express.RequestHandler;
   // Inference bodies stream through to the model untouched (deployments/inference-proxy.service.ts).
-  app.use((req: Request, res: Response, next: NextFunction) => (STREAMED_BODY_PATH.test(req.path) ? next() : json(req, res, next)));
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'] });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    STREAMED_BODY_PATH.test(req.path) ? next() : json(req, res, next),
+  );
+  if (config.corsOrigins.length)
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['X-Request-Id', 'ETag', 'Retry-After'],
+    });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
@@ -52,14 +62,25 @@ export async function createApp(config: AppConfig, opts: { logger?: Logger } = {
 }
 
 export function buildOpenApi(app: NestExpressApplication): OpenAPIObject {
-  const pkg = JSON.parse(fs.readFileSync(path.join(here, '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(here, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const cfg = new DocumentBuilder()
     .setTitle('Apogee API')
-    .setDescription('Model registry on your own object storage, satellites on your own GPU hosts, one OpenAI-compatible gateway.')
+    .setDescription(
+      'Model registry on your own object storage, satellites on your own GPU hosts, one OpenAI-compatible gateway.',
+    )
     .setVersion(pkg.version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'JWT access token, `apg_` API key, or `sat_` satellite key' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: 'JWT access token, `apg_` API key, or `sat_` satellite key',
+    })
     .build();
-  return SwaggerModule.createDocument(app, cfg, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  return SwaggerModule.createDocument(app, cfg, {
+    operationIdFactory: (controller, method) =>
+      `${controller.replace(/Controller$/, '')}_${method}`,
+  });
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {

@@ -26,14 +26,38 @@ import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Feature modules, in the order their routes should appear in the OpenAPI document. */
-export const FEATURE_MODULES = [HealthModule, UsersModule, OrganizationsModule, OrbitsModule, StorageModule, CollectionsModule, LineageModule, ArtifactsModule, OrbitSecretsModule, SatellitesModule, DeploymentsModule, ModelsModule, TasksModule, TracksModule, WebhooksModule, SearchModule, AuditModule];
+export const FEATURE_MODULES = [
+  HealthModule,
+  UsersModule,
+  OrganizationsModule,
+  OrbitsModule,
+  StorageModule,
+  CollectionsModule,
+  LineageModule,
+  ArtifactsModule,
+  OrbitSecretsModule,
+  SatellitesModule,
+  DeploymentsModule,
+  ModelsModule,
+  TasksModule,
+  TracksModule,
+  WebhooksModule,
+  SearchModule,
+  AuditModule,
+];
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), AuthCoreModule, AccessModule, ...FEATURE_MODULES],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config),
+        AuthCoreModule,
+        AccessModule,
+        ...FEATURE_MODULES,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

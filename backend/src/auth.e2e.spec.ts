@@ -22,7 +22,10 @@ describe('accounts', () => {
 
   it('refuses a second account with the same email in any case', async () => {
     await signupUser(t.baseURL, 'bob@example.com');
-    const r = await http(t.baseURL).post('/v1/auth/signup', { email: 'BOB@example.com', password: 'password-123' });
+    const r = await http(t.baseURL).post('/v1/auth/signup', {
+      email: 'BOB@example.com',
+      password: 'password-123',
+    });
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ code: 'email_taken', requestId: expect.any(String) });
   });
@@ -44,29 +47,70 @@ describe('accounts', () => {
   it('signs out by revoking the refresh token', async () => {
     const anon = http(t.baseURL);
     const s = await anon.post('/v1/auth/signin', t.admin);
-    expect((await anon.post('/v1/auth/signout', { refreshToken: s.body.refreshToken })).status).toBe(204);
-    expect((await anon.post('/v1/auth/refresh', { refreshToken: s.body.refreshToken })).status).toBe(401);
+    expect(
+      (await anon.post('/v1/auth/signout', { refreshToken: s.body.refreshToken })).status,
+    ).toBe(204);
+    expect(
+      (await anon.post('/v1/auth/refresh', { refreshToken: s.body.refreshToken })).status,
+    ).toBe(401);
   });
 
   it('throttles repeated failed sign-ins with 429 and Retry-After', async () => {
     await signupUser(t.baseURL, 'carol@example.com');
     const anon = http(t.baseURL);
     for (let i = 0; i < 3; i++) {
-      expect((await anon.post('/v1/auth/signin', { email: 'carol@example.com', password: 'wrong-password' })).status).toBe(401);
+      expect(
+        (
+          await anon.post('/v1/auth/signin', {
+            email: 'carol@example.com',
+            password: 'wrong-password',
+          })
+        ).status,
+      ).toBe(401);
     }
-    const blocked = await anon.post('/v1/auth/signin', { email: 'carol@example.com', password: 'password-123' });
+    const blocked = await anon.post('/v1/auth/signin', {
+      email: 'carol@example.com',
+      password: 'password-123',
+    });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('changes the password, ends other sessions and accepts only the new password', async () => {
     const u = await signupUser(t.baseURL, 'dan@example.com');
-    const wrong = await u.client.put('/v1/users/me/password', { currentPassword: 'nope', newPassword: 'new-password-1' });
+    const wrong = await u.client.put('/v1/users/me/password', {
+      currentPassword: 'nope',
+      newPassword: 'new-password-1',
+    });
     expect(wrong.status).toBe(400);
-    expect((await u.client.put('/v1/users/me/password', { currentPassword: 'password-123', newPassword: 'new-password-1' })).status).toBe(204);
-    expect((await http(t.baseURL).post('/v1/auth/refresh', { refreshToken: u.session.refreshToken })).status).toBe(401);
-    expect((await http(t.baseURL).post('/v1/auth/signin', { email: 'dan@example.com', password: 'password-123' })).status).toBe(401);
-    expect((await http(t.baseURL).post('/v1/auth/signin', { email: 'dan@example.com', password: 'new-password-1' })).status).toBe(200);
+    expect(
+      (
+        await u.client.put('/v1/users/me/password', {
+          currentPassword: 'password-123',
+          newPassword: 'new-password-1',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await http(t.baseURL).post('/v1/auth/refresh', { refreshToken: u.session.refreshToken }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await http(t.baseURL).post('/v1/auth/signin', {
+          email: 'dan@example.com',
+          password: 'password-123',
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await http(t.baseURL).post('/v1/auth/signin', {
+          email: 'dan@example.com',
+          password: 'new-password-1',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('creates API keys shown once, authenticates with them, and honours revocation and expiry', async () => {
@@ -83,7 +127,10 @@ describe('accounts', () => {
     expect((await viaKey.post('/v1/users/me/api-keys', { name: 'x' })).status).toBe(403);
     expect((await u.client.delete(`/v1/users/me/api-keys/${created.body.id}`)).status).toBe(204);
     expect((await viaKey.get('/v1/users/me')).status).toBe(401);
-    const past = await u.client.post('/v1/users/me/api-keys', { name: 'old', expiresAt: '2020-01-01T00:00:00Z' });
+    const past = await u.client.post('/v1/users/me/api-keys', {
+      name: 'old',
+      expiresAt: '2020-01-01T00:00:00Z',
+    });
     expect(past.status).toBe(400);
   });
 
@@ -99,7 +146,9 @@ describe('accounts', () => {
     expect(access).toMatch(/HttpOnly/i);
     expect(access).toMatch(/SameSite=Strict/i);
     expect(refresh).toMatch(/Path=\/v1\/auth/);
-    const me = await fetch(`${t.baseURL}/v1/users/me`, { headers: { cookie: access.split(';')[0]! } });
+    const me = await fetch(`${t.baseURL}/v1/users/me`, {
+      headers: { cookie: access.split(';')[0]! },
+    });
     expect(me.status).toBe(200);
     const refreshed = await fetch(`${t.baseURL}/v1/auth/refresh`, {
       method: 'POST',
@@ -107,13 +156,19 @@ describe('accounts', () => {
       body: '{}',
     });
     expect(refreshed.status).toBe(200);
-    expect(refreshed.headers.getSetCookie().some((c) => c.startsWith('apogee_refresh='))).toBe(true);
+    expect(refreshed.headers.getSetCookie().some((c) => c.startsWith('apogee_refresh='))).toBe(
+      true,
+    );
   });
 
   it('answers 401 with the error shape when no credentials are sent', async () => {
     const r = await http(t.baseURL).get('/v1/organizations');
     expect(r.status).toBe(401);
-    expect(r.body).toEqual({ code: 'unauthenticated', message: expect.any(String), requestId: expect.any(String) });
+    expect(r.body).toEqual({
+      code: 'unauthenticated',
+      message: expect.any(String),
+      requestId: expect.any(String),
+    });
     expect(r.headers.get('x-request-id')).toBe(r.body.requestId);
   });
 });

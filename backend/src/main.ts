@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   ];
   if (admin.created) {
     lines.push(`  Sign in as:          ${admin.email}`);
-    lines.push(admin.password ? `  Password:            ${admin.password}   (generated; shown only this once)` : '  Password:            (APOGEE_ADMIN_PASSWORD)');
+    lines.push(
+      admin.password
+        ? `  Password:            ${admin.password}   (generated; shown only this once)`
+        : '  Password:            (APOGEE_ADMIN_PASSWORD)',
+    );
   } else {
     lines.push(`  Bootstrap admin:     ${admin.email} (already created)`);
   }
@@ -36,6 +40,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`Apogee failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `Apogee failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   process.exit(1);
 });

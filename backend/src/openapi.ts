@@ -10,7 +10,11 @@ import { loadConfig } from './config/config.js';
 /** Builds the OpenAPI document from the code, on a throwaway embedded database. */
 export async function generateOpenApi(): Promise<OpenAPIObject> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-openapi-'));
-  const config = loadConfig({ APOGEE_DATA_DIR: dataDir, APOGEE_SECRET_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    APOGEE_DATA_DIR: dataDir,
+    APOGEE_SECRET_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'silent',
+  });
   const { app, document } = await createApp(config);
   await app.close();
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -26,10 +26,17 @@ beforeAll(async () => {
   t = await startTestApp();
   victim = await signupUser(t.baseURL, 'victim@corp.test');
   const org = victim.org.id as string;
-  const secondOrbit = await victim.client.post(`/v1/organizations/${org}/orbits`, { name: 'restricted' });
-  const invite = await victim.client.post(`/v1/organizations/${org}/invitations`, { email: 'pending@corp.test', role: 'member' });
+  const secondOrbit = await victim.client.post(`/v1/organizations/${org}/orbits`, {
+    name: 'restricted',
+  });
+  const invite = await victim.client.post(`/v1/organizations/${org}/invitations`, {
+    email: 'pending@corp.test',
+    role: 'member',
+  });
   const key = await victim.client.post('/v1/users/me/api-keys', { name: 'victim key' });
-  const orbitMembers = await victim.client.get(`/v1/organizations/${org}/orbits/${secondOrbit.body.id}/members`);
+  const orbitMembers = await victim.client.get(
+    `/v1/organizations/${org}/orbits/${secondOrbit.body.id}/members`,
+  );
   const orgMembers = await victim.client.get(`/v1/organizations/${org}/members`);
   ids = {
     org,
@@ -50,7 +57,11 @@ beforeAll(async () => {
     { method: 'PATCH', path: `${o}/members/${ids.orgMember}`, body: { role: 'member' } },
     { method: 'DELETE', path: `${o}/members/${ids.orgMember}` },
     { method: 'GET', path: `${o}/invitations` },
-    { method: 'POST', path: `${o}/invitations`, body: { email: 'intruder@corp.test', role: 'admin' } },
+    {
+      method: 'POST',
+      path: `${o}/invitations`,
+      body: { email: 'intruder@corp.test', role: 'admin' },
+    },
     { method: 'DELETE', path: `${o}/invitations/${ids.invitation}` },
     { method: 'GET', path: `${o}/orbits`, memberMayCall: true },
     { method: 'POST', path: `${o}/orbits`, body: { name: 'intruder-orbit' } },
@@ -72,7 +83,10 @@ async function attack(client: Http, r: Route) {
 }
 
 function expectDenied(res: { status: number; body: any }, r: Route) {
-  expect([403, 404], `${r.method} ${r.path} answered ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+  expect(
+    [403, 404],
+    `${r.method} ${r.path} answered ${res.status} ${JSON.stringify(res.body)}`,
+  ).toContain(res.status);
   expect(Object.keys(res.body).sort()).toEqual(['code', 'message', 'requestId']);
   const text = JSON.stringify(res.body);
   expect(text).not.toContain('victim');
@@ -83,9 +97,15 @@ describe('tenancy', () => {
   it('denies a user of another organization on every tenant route, changing nothing', async () => {
     const outsider = await signupUser(t.baseURL, 'outsider@else.test');
     const db = t.app.get<DataSource>(getDataSourceToken());
-    const before = await db.query('SELECT count(*)::int AS n FROM audit_events WHERE organization_id = $1', [ids.org]);
+    const before = await db.query(
+      'SELECT count(*)::int AS n FROM audit_events WHERE organization_id = $1',
+      [ids.org],
+    );
     for (const r of routes) expectDenied(await attack(outsider.client, r), r);
-    const after = await db.query('SELECT count(*)::int AS n FROM audit_events WHERE organization_id = $1', [ids.org]);
+    const after = await db.query(
+      'SELECT count(*)::int AS n FROM audit_events WHERE organization_id = $1',
+      [ids.org],
+    );
     expect(after).toEqual(before);
   });
 
@@ -98,9 +118,15 @@ describe('tenancy', () => {
 
   it('denies an organization member who is not in the orbit everything in that orbit and every admin action', async () => {
     const member = await signupUser(t.baseURL, 'member@corp.test');
-    const inv = await victim.client.post(`/v1/organizations/${ids.org}/invitations`, { email: 'member@corp.test', role: 'member' });
-    expect((await member.client.post(`/v1/users/me/invitations/${inv.body.id}/accept`)).status).toBe(204);
-    for (const r of routes.filter((x) => !x.memberMayCall)) expectDenied(await attack(member.client, r), r);
+    const inv = await victim.client.post(`/v1/organizations/${ids.org}/invitations`, {
+      email: 'member@corp.test',
+      role: 'member',
+    });
+    expect(
+      (await member.client.post(`/v1/users/me/invitations/${inv.body.id}/accept`)).status,
+    ).toBe(204);
+    for (const r of routes.filter((x) => !x.memberMayCall))
+      expectDenied(await attack(member.client, r), r);
     // What a member may read, they read without seeing the restricted orbit.
     const orbits = await member.client.get(`/v1/organizations/${ids.org}/orbits`);
     expect(orbits.status).toBe(200);
@@ -110,21 +136,39 @@ describe('tenancy', () => {
   it('confines an orbit-scoped API key to its orbit', async () => {
     const own = await victim.client.get(`/v1/organizations/${ids.org}/orbits`);
     const defaultOrbit = own.body.find((x: { name: string }) => x.name === 'default');
-    const key = await victim.client.post('/v1/users/me/api-keys', { name: 'scoped', orbitId: defaultOrbit.id });
+    const key = await victim.client.post('/v1/users/me/api-keys', {
+      name: 'scoped',
+      orbitId: defaultOrbit.id,
+    });
     expect(key.status).toBe(201);
     expect(key.body.organizationId).toBe(ids.org);
     const scoped = http(t.baseURL, key.body.key);
-    expect((await scoped.get(`/v1/organizations/${ids.org}/orbits/${defaultOrbit.id}`)).status).toBe(200);
+    expect(
+      (await scoped.get(`/v1/organizations/${ids.org}/orbits/${defaultOrbit.id}`)).status,
+    ).toBe(200);
     expect((await scoped.get(`/v1/organizations/${ids.org}/orbits/${ids.orbit}`)).status).toBe(404);
     const listed = await scoped.get(`/v1/organizations/${ids.org}/orbits`);
     expect(listed.body.map((x: { id: string }) => x.id)).toEqual([defaultOrbit.id]);
-    expect((await scoped.post(`/v1/organizations/${ids.org}/invitations`, { email: 'x@corp.test', role: 'admin' })).status).toBe(403);
+    expect(
+      (
+        await scoped.post(`/v1/organizations/${ids.org}/invitations`, {
+          email: 'x@corp.test',
+          role: 'admin',
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('lists every tenant route of the API in this test', async () => {
     const doc = await generateOpenApi();
     const covered = new Set(
-      routes.map((r) => `${r.method} ${r.path.replace(ids.org, '{org}').replace(ids.orbit, '{orbit}').replace(/\/[0-9a-f-]{36}/g, '/{id}')}`),
+      routes.map(
+        (r) =>
+          `${r.method} ${r.path
+            .replace(ids.org, '{org}')
+            .replace(ids.orbit, '{orbit}')
+            .replace(/\/[0-9a-f-]{36}/g, '/{id}')}`,
+      ),
     );
     const missing: string[] = [];
     for (const [p, item] of Object.entries(doc.paths)) {
@@ -171,7 +215,9 @@ const TENANT_ROUTES_TESTED_ELSEWHERE = new Set<string>([
   'POST /v1/organizations/{org}/orbits/{orbit}/deployments/{id}/stop',
   'POST /v1/organizations/{org}/orbits/{orbit}/deployments/{id}/redeploy',
   'POST /v1/organizations/{org}/orbits/{orbit}/deployments/{id}/predict',
-  ...['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'SEARCH'].map((m) => `${m} /v1/organizations/{org}/orbits/{orbit}/deployments/{id}/proxy/{id}`),
+  ...['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'SEARCH'].map(
+    (m) => `${m} /v1/organizations/{org}/orbits/{orbit}/deployments/{id}/proxy/{id}`,
+  ),
   // collections, artifacts, orbit secrets: backend/src/artifacts/registry-access.e2e.spec.ts
   'POST /v1/organizations/{org}/orbits/{orbit}/collections',
   'GET /v1/organizations/{org}/orbits/{orbit}/collections',

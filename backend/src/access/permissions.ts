@@ -10,7 +10,13 @@ export const ORBIT_ROLES: readonly OrbitRole[] = ['admin', 'member'];
 
 export type Action = 'list' | 'read' | 'create' | 'update' | 'delete' | 'reveal' | 'deploy';
 
-export type OrgResource = 'organization' | 'organization_member' | 'organization_invite' | 'orbit' | 'storage_backend' | 'audit_event';
+export type OrgResource =
+  | 'organization'
+  | 'organization_member'
+  | 'organization_invite'
+  | 'orbit'
+  | 'storage_backend'
+  | 'audit_event';
 export type OrbitResource =
   | 'orbit'
   | 'orbit_member'
@@ -88,7 +94,10 @@ export function orgPermissions(role: OrgRole): PermissionMap {
 }
 
 /** Org owners/admins act as orbit admins (the orbit must already be known to belong to the org). */
-export function effectiveOrbitRole(orgRole: OrgRole, orbitRole: OrbitRole | null): OrbitRole | null {
+export function effectiveOrbitRole(
+  orgRole: OrgRole,
+  orbitRole: OrbitRole | null,
+): OrbitRole | null {
   return orgRole === 'owner' || orgRole === 'admin' ? 'admin' : orbitRole;
 }
 

@@ -10,13 +10,20 @@ export class ArtifactNotFound extends NotFound {
 /** The artifact is not in the state the operation needs (e.g. completing an uploaded artifact). */
 export class ArtifactStatusConflict extends Conflict {
   constructor(status: ArtifactStatus, needed: string) {
-    super('artifact_status_conflict', `The artifact is ${status}; this needs ${needed}`, { status });
+    super('artifact_status_conflict', `The artifact is ${status}; this needs ${needed}`, {
+      status,
+    });
   }
 }
 
 export class ArtifactTooLarge extends DomainError {
   constructor(size: number, max: number) {
-    super(413, 'artifact_too_large', `The artifact is ${size} bytes; this orbit accepts at most ${max}`, { size, max });
+    super(
+      413,
+      'artifact_too_large',
+      `The artifact is ${size} bytes; this orbit accepts at most ${max}`,
+      { size, max },
+    );
   }
 }
 

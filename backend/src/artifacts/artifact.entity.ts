@@ -6,7 +6,12 @@ export const ARTIFACT_TYPES: readonly ArtifactType[] = ['model', 'dataset', 'exp
 
 /** `pending_upload → uploaded | upload_failed`; any state → `pending_deletion` → gone. */
 export type ArtifactStatus = 'pending_upload' | 'uploaded' | 'upload_failed' | 'pending_deletion';
-export const ARTIFACT_STATUSES: readonly ArtifactStatus[] = ['pending_upload', 'uploaded', 'upload_failed', 'pending_deletion'];
+export const ARTIFACT_STATUSES: readonly ArtifactStatus[] = [
+  'pending_upload',
+  'uploaded',
+  'upload_failed',
+  'pending_deletion',
+];
 
 @Entity('artifacts')
 export class Artifact {

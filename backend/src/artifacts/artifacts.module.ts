@@ -10,9 +10,18 @@ import { ArtifactsController } from './artifacts.controller.js';
 import { ArtifactsService } from './artifacts.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Artifact]), CollectionsModule, OrbitsModule, StorageModule, ManifestModule],
+  imports: [
+    TypeOrmModule.forFeature([Artifact]),
+    CollectionsModule,
+    OrbitsModule,
+    StorageModule,
+    ManifestModule,
+  ],
   controllers: [ArtifactsController],
-  providers: [ArtifactsService, { provide: ABANDONED_UPLOAD_REAPER, useExisting: ArtifactsService }],
+  providers: [
+    ArtifactsService,
+    { provide: ABANDONED_UPLOAD_REAPER, useExisting: ArtifactsService },
+  ],
   exports: [ArtifactsService],
 })
 export class ArtifactsModule {}

@@ -11,7 +11,11 @@ import { ArtifactsService } from './artifacts.service.js';
 const MIB = 1024 * 1024;
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ APOGEE_MULTIPART_THRESHOLD: String(6 * MIB), APOGEE_PART_SIZE: String(5 * MIB), APOGEE_UPLOAD_SWEEP_INTERVAL: '0' });
+  t = await startTestApp({
+    APOGEE_MULTIPART_THRESHOLD: String(6 * MIB),
+    APOGEE_PART_SIZE: String(5 * MIB),
+    APOGEE_UPLOAD_SWEEP_INTERVAL: '0',
+  });
 });
 afterAll(async () => t?.close());
 
@@ -22,21 +26,44 @@ describe('abandoned uploads', () => {
     const col = await reg.collection();
     const bytes = randomBytes(12 * MIB);
     const old = await reg.create(col.id, bytes, { fileName: 'old.bin' });
-    const parts = await u.client.post(`${reg.base}/artifacts/${old.body.artifact.id}/upload/parts`, { partNumbers: [1] });
-    expect((await put(parts.body.parts[0].url, bytes.subarray(0, 5 * MIB), parts.body.parts[0].headers)).status).toBe(200);
+    const parts = await u.client.post(
+      `${reg.base}/artifacts/${old.body.artifact.id}/upload/parts`,
+      { partNumbers: [1] },
+    );
+    expect(
+      (await put(parts.body.parts[0].url, bytes.subarray(0, 5 * MIB), parts.body.parts[0].headers))
+        .status,
+    ).toBe(200);
     const recent = await reg.create(col.id, randomBytes(10), { fileName: 'recent.bin' });
     const db = t.app.get<DataSource>(getDataSourceToken());
-    await db.query(`UPDATE artifacts SET created_at = now() - interval '2 days' WHERE id = $1`, [old.body.artifact.id]);
-    const uploadDirBefore = fs.readdirSync(t.config.storageDir, { recursive: true }).filter((f) => String(f).endsWith('.part'));
+    await db.query(`UPDATE artifacts SET created_at = now() - interval '2 days' WHERE id = $1`, [
+      old.body.artifact.id,
+    ]);
+    const uploadDirBefore = fs
+      .readdirSync(t.config.storageDir, { recursive: true })
+      .filter((f) => String(f).endsWith('.part'));
     expect(uploadDirBefore.length).toBe(1);
 
-    const n = await t.app.get(ArtifactsService).reapAbandonedUploads(new Date(Date.now() - 24 * 3600_000), 100);
+    const n = await t.app
+      .get(ArtifactsService)
+      .reapAbandonedUploads(new Date(Date.now() - 24 * 3600_000), 100);
     expect(n).toBe(1);
     const gone = await u.client.get(`${reg.base}/artifacts/${old.body.artifact.id}`);
-    expect(gone.body).toMatchObject({ status: 'upload_failed', statusReason: expect.stringContaining('abandoned') });
-    expect((await u.client.get(`${reg.base}/artifacts/${recent.body.artifact.id}`)).body.status).toBe('pending_upload');
-    expect(fs.readdirSync(t.config.storageDir, { recursive: true }).filter((f) => String(f).endsWith('.part'))).toEqual([]);
-    const audit = await u.client.get(`/v1/organizations/${u.org.id}/audit-events?action=artifact.upload_expired`);
+    expect(gone.body).toMatchObject({
+      status: 'upload_failed',
+      statusReason: expect.stringContaining('abandoned'),
+    });
+    expect(
+      (await u.client.get(`${reg.base}/artifacts/${recent.body.artifact.id}`)).body.status,
+    ).toBe('pending_upload');
+    expect(
+      fs
+        .readdirSync(t.config.storageDir, { recursive: true })
+        .filter((f) => String(f).endsWith('.part')),
+    ).toEqual([]);
+    const audit = await u.client.get(
+      `/v1/organizations/${u.org.id}/audit-events?action=artifact.upload_expired`,
+    );
     expect(audit.body.items).toHaveLength(1);
     expect(audit.body.items[0].actorType).toBe('system');
   });

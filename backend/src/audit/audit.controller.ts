@@ -13,7 +13,11 @@ export class AuditController {
 
   @Get()
   @ApiOkResponse({ type: AuditEventPageDto })
-  list(@Ctx() ctx: RequestContext, @Param('org') org: string, @Query() q: AuditEventQueryDto): Promise<AuditEventPageDto> {
+  list(
+    @Ctx() ctx: RequestContext,
+    @Param('org') org: string,
+    @Query() q: AuditEventQueryDto,
+  ): Promise<AuditEventPageDto> {
     return this.audit.list(ctx, org, q);
   }
 }

@@ -28,14 +28,26 @@ export class AuditService {
    * Records a mutation. Pass the transaction's manager so the event commits (or rolls back)
    * with the change it describes.
    */
-  async record(ctx: RequestContext, rec: AuditRecord, manager: EntityManager = this.db.manager): Promise<void> {
+  async record(
+    ctx: RequestContext,
+    rec: AuditRecord,
+    manager: EntityManager = this.db.manager,
+  ): Promise<void> {
     const p = ctx.principal;
     const actor =
       p.kind === 'satellite'
-        ? { actorType: 'satellite', actorId: p.satelliteId, actorLabel: `satellite ${p.satelliteId}` }
+        ? {
+            actorType: 'satellite',
+            actorId: p.satelliteId,
+            actorLabel: `satellite ${p.satelliteId}`,
+          }
         : p.email === 'system'
           ? { actorType: 'system', actorId: null, actorLabel: 'system' }
-          : { actorType: p.via === 'api_key' ? 'api_key' : 'user', actorId: p.userId, actorLabel: p.email };
+          : {
+              actorType: p.via === 'api_key' ? 'api_key' : 'user',
+              actorId: p.userId,
+              actorLabel: p.email,
+            };
     await manager.insert(AuditEvent, {
       ...actor,
       action: rec.action,
@@ -48,10 +60,24 @@ export class AuditService {
     });
   }
 
-  async list(ctx: RequestContext, organizationId: string, q: AuditEventQueryDto): Promise<Page<AuditEventResponseDto>> {
+  async list(
+    ctx: RequestContext,
+    organizationId: string,
+    q: AuditEventQueryDto,
+  ): Promise<Page<AuditEventResponseDto>> {
     await this.access.organization(ctx, organizationId, ['audit_event', 'list']);
     const limit = q.limit ?? 50;
-    const scope = JSON.stringify([organizationId, q.orbitId, q.actorId, q.action, q.resourceType, q.resourceId, q.since, q.until, q.actorType]);
+    const scope = JSON.stringify([
+      organizationId,
+      q.orbitId,
+      q.actorId,
+      q.action,
+      q.resourceType,
+      q.resourceId,
+      q.since,
+      q.until,
+      q.actorType,
+    ]);
     const after = decodeCursor(q.cursor, scope) as [string, string] | null;
     const qb = this.db
       .getRepository(AuditEvent)
@@ -61,7 +87,8 @@ export class AuditService {
     if (q.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: q.actorId });
     if (q.actorType) qb.andWhere('e.actor_type = :actorType', { actorType: q.actorType });
     if (q.action) {
-      if (q.action.endsWith('.')) qb.andWhere('e.action LIKE :action', { action: `${q.action.replace(/[%_\\]/g, '\\$&')}%` });
+      if (q.action.endsWith('.'))
+        qb.andWhere('e.action LIKE :action', { action: `${q.action.replace(/[%_\\]/g, '\\$&')}%` });
       else qb.andWhere('e.action = :action', { action: q.action });
     }
     if (q.resourceType) qb.andWhere('e.resource_type = :rt', { rt: q.resourceType });
@@ -69,12 +96,19 @@ export class AuditService {
     if (q.since) qb.andWhere('e.created_at >= :since', { since: q.since });
     if (q.until) qb.andWhere('e.created_at < :until', { until: q.until });
     if (after) qb.andWhere('(e.created_at, e.id) < (:at, :id)', { at: after[0], id: after[1] });
-    const rows = await qb.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map(toResponse),
-      nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.createdAt.toISOString(), last.id]) : null,
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor(scope, [last.createdAt.toISOString(), last.id])
+          : null,
     };
   }
 }

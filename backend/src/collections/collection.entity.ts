@@ -1,7 +1,18 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 
 export type CollectionType = 'model' | 'dataset' | 'experiment' | 'mixed';
-export const COLLECTION_TYPES: readonly CollectionType[] = ['model', 'dataset', 'experiment', 'mixed'];
+export const COLLECTION_TYPES: readonly CollectionType[] = [
+  'model',
+  'dataset',
+  'experiment',
+  'mixed',
+];
 
 @Entity('collections')
 export class Collection {

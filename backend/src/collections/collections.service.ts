@@ -7,7 +7,13 @@ import type { RequestContext } from '../common/auth/principal.js';
 import { Conflict, NotFound, ValidationFailed, isUniqueViolation } from '../common/errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../common/pagination.js';
 import { Collection, type CollectionType } from './collection.entity.js';
-import type { CollectionCreateDto, CollectionQueryDto, CollectionResponseDto, CollectionSort, CollectionUpdateDto } from './dto/collection.dto.js';
+import type {
+  CollectionCreateDto,
+  CollectionQueryDto,
+  CollectionResponseDto,
+  CollectionSort,
+  CollectionUpdateDto,
+} from './dto/collection.dto.js';
 import { likeContains } from './dto/tags.validator.js';
 
 interface CollectionRow {
@@ -51,7 +57,12 @@ export class CollectionsService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: CollectionCreateDto): Promise<CollectionResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: CollectionCreateDto,
+  ): Promise<CollectionResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['collection', 'create']);
     const id = await this.db.transaction(async (m) => {
       try {
@@ -64,7 +75,18 @@ export class CollectionsService {
           tags: dto.tags ?? [],
         });
         const cid = r.identifiers[0]!.id as string;
-        await this.audit.record(ctx, { action: 'collection.create', resourceType: 'collection', resourceId: cid, organizationId: orgId, orbitId, details: { name: dto.name, type: dto.type } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'collection.create',
+            resourceType: 'collection',
+            resourceId: cid,
+            organizationId: orgId,
+            orbitId,
+            details: { name: dto.name, type: dto.type },
+          },
+          m,
+        );
         return cid;
       } catch (e) {
         if (isUniqueViolation(e)) throw nameTaken(dto.name);
@@ -74,13 +96,25 @@ export class CollectionsService {
     return this.fetch(orbitId, id);
   }
 
-  async list(ctx: RequestContext, orgId: string, orbitId: string, q: CollectionQueryDto): Promise<Page<CollectionResponseDto>> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    q: CollectionQueryDto,
+  ): Promise<Page<CollectionResponseDto>> {
     await this.access.orbit(ctx, orgId, orbitId, ['collection', 'list']);
     const limit = q.limit ?? 50;
     const sortName = q.sort ?? 'created_at';
     const sort = SORTS[sortName];
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const scope = JSON.stringify(['collections', orbitId, q.search ?? null, q.type ?? null, sortName, dir]);
+    const scope = JSON.stringify([
+      'collections',
+      orbitId,
+      q.search ?? null,
+      q.type ?? null,
+      sortName,
+      dir,
+    ]);
     const after = decodeCursor(q.cursor, scope);
     const params: unknown[] = [orbitId];
     const p = (v: unknown) => `$${params.push(v)}`;
@@ -95,7 +129,9 @@ export class CollectionsService {
       if (after.length !== 2) throw new ValidationCursor();
       checkCursorValue(sort.cast, after[0]);
       checkCursorValue('uuid', after[1]);
-      outer.push(`(${sort.expr}, x.id) ${dir === 'DESC' ? '<' : '>'} (${p(after[0])}::${sort.cast}, ${p(after[1])}::uuid)`);
+      outer.push(
+        `(${sort.expr}, x.id) ${dir === 'DESC' ? '<' : '>'} (${p(after[0])}::${sort.cast}, ${p(after[1])}::uuid)`,
+      );
     }
     const rows: CollectionRow[] = await this.db.query(
       `SELECT x.*, ${sort.expr}::text AS sort_key FROM (${SELECT} WHERE ${where.join(' AND ')}) x
@@ -105,15 +141,30 @@ export class CollectionsService {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toResponse), nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.sort_key, last.id]) : null };
+    return {
+      items: page.map(toResponse),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor(scope, [last.sort_key, last.id]) : null,
+    };
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<CollectionResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<CollectionResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['collection', 'read']);
     return this.fetch(orbitId, id);
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, id: string, dto: CollectionUpdateDto): Promise<CollectionResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    dto: CollectionUpdateDto,
+  ): Promise<CollectionResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['collection', 'update']);
     await this.db.transaction(async (m) => {
       const current = await this.lock(m, orbitId, id);
@@ -123,8 +174,15 @@ export class CollectionsService {
       if (dto.tags !== undefined) patch.tags = dto.tags;
       if (dto.type !== undefined && dto.type !== current.type) {
         if (dto.type !== 'mixed') {
-          const [{ n }] = (await m.query('SELECT count(*)::int AS n FROM artifacts WHERE collection_id = $1 AND type <> $2', [id, dto.type])) as [{ n: number }];
-          if (n > 0) throw new Conflict('collection_type_conflict', `The collection holds ${n} artifact(s) that are not of type ${dto.type}`);
+          const [{ n }] = (await m.query(
+            'SELECT count(*)::int AS n FROM artifacts WHERE collection_id = $1 AND type <> $2',
+            [id, dto.type],
+          )) as [{ n: number }];
+          if (n > 0)
+            throw new Conflict(
+              'collection_type_conflict',
+              `The collection holds ${n} artifact(s) that are not of type ${dto.type}`,
+            );
         }
         patch.type = dto.type;
       }
@@ -134,7 +192,18 @@ export class CollectionsService {
         if (isUniqueViolation(e)) throw nameTaken(dto.name ?? '');
         throw e;
       }
-      await this.audit.record(ctx, { action: 'collection.update', resourceType: 'collection', resourceId: id, organizationId: orgId, orbitId, details: { ...patch } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'collection.update',
+          resourceType: 'collection',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { ...patch },
+        },
+        m,
+      );
     });
     return this.fetch(orbitId, id);
   }
@@ -144,9 +213,26 @@ export class CollectionsService {
     await this.access.orbit(ctx, orgId, orbitId, ['collection', 'delete']);
     await this.db.transaction(async (m) => {
       await this.lock(m, orbitId, id);
-      const [{ n }] = (await m.query('SELECT count(*)::int AS n FROM artifacts WHERE collection_id = $1', [id])) as [{ n: number }];
-      if (n > 0) throw new Conflict('collection_not_empty', `The collection still holds ${n} artifact(s); delete them first`);
-      await this.audit.record(ctx, { action: 'collection.delete', resourceType: 'collection', resourceId: id, organizationId: orgId, orbitId }, m);
+      const [{ n }] = (await m.query(
+        'SELECT count(*)::int AS n FROM artifacts WHERE collection_id = $1',
+        [id],
+      )) as [{ n: number }];
+      if (n > 0)
+        throw new Conflict(
+          'collection_not_empty',
+          `The collection still holds ${n} artifact(s); delete them first`,
+        );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'collection.delete',
+          resourceType: 'collection',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
       await m.delete(Collection, { id, orbitId });
     });
   }
@@ -156,19 +242,28 @@ export class CollectionsService {
    * caller's transaction ends. 404 when it is not in the orbit.
    */
   async typeFor(m: EntityManager, orbitId: string, id: string): Promise<CollectionType> {
-    const rows: { type: CollectionType }[] = await m.query('SELECT type FROM collections WHERE id = $1 AND orbit_id = $2 FOR SHARE', [id, orbitId]);
+    const rows: { type: CollectionType }[] = await m.query(
+      'SELECT type FROM collections WHERE id = $1 AND orbit_id = $2 FOR SHARE',
+      [id, orbitId],
+    );
     if (!rows[0]) throw new CollectionNotFound(id);
     return rows[0].type;
   }
 
   private async lock(m: EntityManager, orbitId: string, id: string): Promise<Collection> {
-    const rows: { id: string; type: CollectionType }[] = await m.query('SELECT id, type FROM collections WHERE id = $1 AND orbit_id = $2 FOR UPDATE', [id, orbitId]);
+    const rows: { id: string; type: CollectionType }[] = await m.query(
+      'SELECT id, type FROM collections WHERE id = $1 AND orbit_id = $2 FOR UPDATE',
+      [id, orbitId],
+    );
     if (!rows[0]) throw new CollectionNotFound(id);
     return rows[0] as Collection;
   }
 
   private async fetch(orbitId: string, id: string): Promise<CollectionResponseDto> {
-    const rows: CollectionRow[] = await this.db.query(`${SELECT} WHERE c.id = $1 AND c.orbit_id = $2`, [id, orbitId]);
+    const rows: CollectionRow[] = await this.db.query(
+      `${SELECT} WHERE c.id = $1 AND c.orbit_id = $2`,
+      [id, orbitId],
+    );
     if (!rows[0]) throw new CollectionNotFound(id);
     return toResponse(rows[0]);
   }
@@ -177,23 +272,32 @@ export class CollectionsService {
 /** A cursor that decodes for this query but carries values of the wrong shape (forged). */
 export class ValidationCursor extends ValidationFailed {
   constructor() {
-    super('Invalid cursor for this query', [{ field: 'cursor', problems: ['cursor does not belong to this query'] }]);
+    super('Invalid cursor for this query', [
+      { field: 'cursor', problems: ['cursor does not belong to this query'] },
+    ]);
   }
 }
 
 /** Checks a keyset value against the SQL type it will be cast to. */
 export function checkCursorValue(cast: string, v: unknown): void {
   const ok =
-    cast === 'timestamptz' ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
-      : cast === 'int' || cast === 'bigint' ? typeof v === 'string' && /^-?\d{1,19}$/.test(v)
-        : cast === 'float8' ? typeof v === 'number' && Number.isFinite(v)
-          : cast === 'uuid' ? typeof v === 'string' && /^[0-9a-f-]{36}$/i.test(v)
+    cast === 'timestamptz'
+      ? typeof v === 'string' && !Number.isNaN(Date.parse(v))
+      : cast === 'int' || cast === 'bigint'
+        ? typeof v === 'string' && /^-?\d{1,19}$/.test(v)
+        : cast === 'float8'
+          ? typeof v === 'number' && Number.isFinite(v)
+          : cast === 'uuid'
+            ? typeof v === 'string' && /^[0-9a-f-]{36}$/i.test(v)
             : typeof v === 'string';
   if (!ok) throw new ValidationCursor();
 }
 
 function nameTaken(name: string): Conflict {
-  return new Conflict('collection_name_taken', `A collection named "${name}" already exists in this orbit`);
+  return new Conflict(
+    'collection_name_taken',
+    `A collection named "${name}" already exists in this orbit`,
+  );
 }
 
 function toResponse(r: CollectionRow): CollectionResponseDto {

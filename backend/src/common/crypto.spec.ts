@@ -9,7 +9,9 @@ describe('crypto', () => {
     expect(sealed).not.toContain('s3cr3t');
     expect(decrypt(sealed, key)).toBe('s3cr3t');
     const parts = sealed.split('.');
-    parts[3] = Buffer.from('x' + Buffer.from(parts[3]!, 'base64url').toString()).toString('base64url');
+    parts[3] = Buffer.from('x' + Buffer.from(parts[3]!, 'base64url').toString()).toString(
+      'base64url',
+    );
     expect(() => decrypt(parts.join('.'), key)).toThrow();
     expect(() => decrypt(sealed, randomBytes(32))).toThrow();
   });

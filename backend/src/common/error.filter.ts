@@ -35,7 +35,10 @@ export class ErrorFilter implements ExceptionFilter {
     const { status, body } = this.toBody(exception, requestId);
     if (status >= 500) {
       const err = ensureError(exception);
-      this.logger.error(`${req.method} ${req.originalUrl} failed [${requestId}]: ${err.message}`, err.stack);
+      this.logger.error(
+        `${req.method} ${req.originalUrl} failed [${requestId}]: ${err.message}`,
+        err.stack,
+      );
     }
     if (res.headersSent) {
       res.end();
@@ -62,14 +65,30 @@ export class ErrorFilter implements ExceptionFilter {
         const m = (resp as { message: unknown }).message;
         message = Array.isArray(m) ? m.join('; ') : String(m);
       }
-      return { status, body: { code: HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'), message, requestId } };
+      return {
+        status,
+        body: {
+          code: HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'),
+          message,
+          requestId,
+        },
+      };
     }
     // body-parser errors carry a status/type (malformed JSON, entity too large)
     const e = exception as { status?: number; type?: string; message?: string };
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      const message = e.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : (e.message ?? 'Bad request');
-      return { status: e.status, body: { code: HTTP_CODES[e.status] ?? 'bad_request', message, requestId } };
+      const message =
+        e.type === 'entity.parse.failed'
+          ? 'Request body is not valid JSON'
+          : (e.message ?? 'Bad request');
+      return {
+        status: e.status,
+        body: { code: HTTP_CODES[e.status] ?? 'bad_request', message, requestId },
+      };
     }
-    return { status: 500, body: { code: 'internal_error', message: 'Internal server error', requestId } };
+    return {
+      status: 500,
+      body: { code: 'internal_error', message: 'Internal server error', requestId },
+    };
   }
 }

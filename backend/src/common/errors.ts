@@ -40,7 +40,11 @@ export class Forbidden extends DomainError {
 
 export class NotFound extends DomainError {
   constructor(resource: string, id?: string) {
-    super(404, `${resource.replace(/\s+/g, '_').toLowerCase()}_not_found`, id ? `${resource} ${id} not found` : `${resource} not found`);
+    super(
+      404,
+      `${resource.replace(/\s+/g, '_').toLowerCase()}_not_found`,
+      id ? `${resource} ${id} not found` : `${resource} not found`,
+    );
   }
 }
 
@@ -51,7 +55,10 @@ export class Conflict extends DomainError {
 }
 
 export class TooManyRequests extends DomainError {
-  constructor(message: string, readonly retryAfterSec: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
     super(429, 'too_many_requests', message, { retryAfterSec });
   }
 }

@@ -9,7 +9,11 @@ export function signJwt(payload: Record<string, unknown>, key: Buffer): string {
 }
 
 /** Returns the payload when the signature is valid and `exp` (seconds) is in the future; else null. */
-export function verifyJwt<T extends { exp: number }>(token: string, key: Buffer, nowSec = Date.now() / 1000): T | null {
+export function verifyJwt<T extends { exp: number }>(
+  token: string,
+  key: Buffer,
+  nowSec = Date.now() / 1000,
+): T | null {
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [header, body, sig] = parts as [string, string, string];

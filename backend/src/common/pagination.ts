@@ -11,7 +11,12 @@ export class PageQueryDto {
   @MaxLength(2000)
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'Page size, 1–200. Default 50.', minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({
+    description: 'Page size, 1–200. Default 50.',
+    minimum: 1,
+    maximum: 200,
+    default: 50,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -37,10 +42,15 @@ export function encodeCursor(scope: string, values: unknown[]): string {
 export function decodeCursor(cursor: string | undefined, scope: string): unknown[] | null {
   if (!cursor) return null;
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; v?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      v?: unknown;
+    };
     if (parsed.s !== scope || !Array.isArray(parsed.v)) throw new Error('scope');
     return parsed.v;
   } catch {
-    throw new ValidationFailed('Invalid cursor for this query', [{ field: 'cursor', problems: ['cursor does not belong to this query'] }]);
+    throw new ValidationFailed('Invalid cursor for this query', [
+      { field: 'cursor', problems: ['cursor does not belong to this query'] },
+    ]);
   }
 }

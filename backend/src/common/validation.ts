@@ -4,7 +4,9 @@ import { ValidationFailed, type FieldProblem } from './errors.js';
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own: FieldProblem[] = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    const own: FieldProblem[] = e.constraints
+      ? [{ field, problems: Object.values(e.constraints) }]
+      : [];
     return own.concat(flatten(e.children ?? [], field));
   });
 }

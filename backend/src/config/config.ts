@@ -63,7 +63,10 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -76,7 +79,8 @@ function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE
   if (raw === undefined || raw === '') return def;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
@@ -102,7 +106,8 @@ function url(env: Env, name: string, def: string): string {
 export function parseSecretKey(raw: string, name = 'APOGEE_SECRET_KEY'): Buffer {
   const s = raw.trim();
   const buf = /^[0-9a-f]{64}$/i.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-  if (buf.length !== 32) throw new ConfigError(name, 'must be 32 bytes as 64 hex characters or base64');
+  if (buf.length !== 32)
+    throw new ConfigError(name, 'must be 32 bytes as 64 hex characters or base64');
   return buf;
 }
 
@@ -121,9 +126,11 @@ export function loadConfig(env: Env, loadSecretKey?: (dataDir: string) => Buffer
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
   }
   const logLevel = (env.LOG_LEVEL || 'info') as AppConfig['logLevel'];
-  if (!LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
+  if (!LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LEVELS.join(', ')}`);
   const adminEmail = (env.APOGEE_ADMIN_EMAIL || 'admin@apogee.local').trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) throw new ConfigError('APOGEE_ADMIN_EMAIL', 'must be an email address');
+  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail))
+    throw new ConfigError('APOGEE_ADMIN_EMAIL', 'must be an email address');
   const adminPassword = env.APOGEE_ADMIN_PASSWORD || null;
   if (adminPassword !== null && adminPassword.length < 8) {
     throw new ConfigError('APOGEE_ADMIN_PASSWORD', 'must be at least 8 characters');
@@ -156,7 +163,10 @@ export function loadConfig(env: Env, loadSecretKey?: (dataDir: string) => Buffer
     uploadSweepIntervalSec: int(env, 'APOGEE_UPLOAD_SWEEP_INTERVAL', 900, 0, 7 * 24 * 3600),
     logLevel,
     frontendDir: env.APOGEE_FRONTEND_DIR ? path.resolve(env.APOGEE_FRONTEND_DIR) : null,
-    corsOrigins: (env.APOGEE_CORS_ORIGINS || '').split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.APOGEE_CORS_ORIGINS || '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     webhooksAllowPrivate: bool(env, 'APOGEE_WEBHOOKS_ALLOW_PRIVATE', false),
     webhooksRetryBaseMs: int(env, 'APOGEE_WEBHOOKS_RETRY_BASE_MS', 10_000, 1, 3_600_000),
     webhooksMaxAttempts: int(env, 'APOGEE_WEBHOOKS_MAX_ATTEMPTS', 8, 1, 50),

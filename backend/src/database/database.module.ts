@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
@@ -11,8 +18,7 @@ import { MIGRATIONS } from './migrations/index.js';
 
 /** Which engine backs the data source: embedded PGlite (one connection) or a PostgreSQL server. */
 export type DatabaseEngine =
-  | { kind: 'pglite'; pglite: PGlite; dataDir: string }
-  | { kind: 'postgres'; url: string };
+  { kind: 'pglite'; pglite: PGlite; dataDir: string } | { kind: 'postgres'; url: string };
 
 export const DATABASE_ENGINE = Symbol('DATABASE_ENGINE');
 
@@ -39,7 +45,12 @@ export function dataSourceOptions(config: AppConfig, engine: DatabaseEngine): Da
     logging: false,
   };
   if (engine.kind === 'postgres') {
-    return { ...common, url: engine.url, poolSize: config.dbPoolSize, extra: { idleTimeoutMillis: 30_000 } };
+    return {
+      ...common,
+      url: engine.url,
+      poolSize: config.dbPoolSize,
+      extra: { idleTimeoutMillis: 30_000 },
+    };
   }
   // PGlite is a single session: exactly one pooled client, never closed while idle.
   const pgConfig = createPgConfig(engine.pglite);
@@ -49,7 +60,8 @@ export function dataSourceOptions(config: AppConfig, engine: DatabaseEngine): Da
 class EngineCloser implements OnApplicationShutdown {
   constructor(@Inject(DATABASE_ENGINE) private readonly engine: DatabaseEngine) {}
   async onApplicationShutdown(): Promise<void> {
-    if (this.engine.kind === 'pglite' && !this.engine.pglite.closed) await this.engine.pglite.close();
+    if (this.engine.kind === 'pglite' && !this.engine.pglite.closed)
+      await this.engine.pglite.close();
   }
 }
 
@@ -59,18 +71,27 @@ export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
     // One engine per module instance, shared by the TypeORM data source and its closer.
     let engine: Promise<DatabaseEngine> | undefined;
-    const engineProvider = { provide: DATABASE_ENGINE, useFactory: () => (engine ??= openEngine(config)) };
+    const engineProvider = {
+      provide: DATABASE_ENGINE,
+      useFactory: () => (engine ??= openEngine(config)),
+    };
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
           extraProviders: [engineProvider],
           inject: [DATABASE_ENGINE],
-          useFactory: (engine: DatabaseEngine) => ({ ...dataSourceOptions(config, engine), autoLoadEntities: true }),
+          useFactory: (engine: DatabaseEngine) => ({
+            ...dataSourceOptions(config, engine),
+            autoLoadEntities: true,
+          }),
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize();
             const ran = await ds.runMigrations({ transaction: 'each' });
-            if (ran.length) new Logger('Database').log(`Applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
+            if (ran.length)
+              new Logger('Database').log(
+                `Applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`,
+              );
             return ds;
           },
         }),

@@ -86,13 +86,11 @@ export class InferenceProxy implements OnModuleDestroy {
         return;
       }
       this.log.warn(`Upstream ${target.origin} failed: ${e.message}`);
-      res
-        .status(502)
-        .json({
-          code: 'deployment_unreachable',
-          message: `The deployment did not answer: ${e.message}`,
-          requestId: String(req.id ?? ''),
-        });
+      res.status(502).json({
+        code: 'deployment_unreachable',
+        message: `The deployment did not answer: ${e.message}`,
+        requestId: String(req.id ?? ''),
+      });
     });
     // The caller hung up: stop the upstream work too.
     res.on('close', () => {

@@ -1,5 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Public } from '../common/auth/decorators.js';
@@ -9,7 +14,11 @@ import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
 
 export class HealthResponseDto {
   @ApiProperty({ example: 'ok' }) status: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { database: 'ok', storage: 'ok' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { database: 'ok', storage: 'ok' },
+  })
   checks?: Record<string, string>;
 }
 
@@ -43,9 +52,17 @@ export class HealthController {
     } catch (e) {
       checks.database = (e as Error).message;
     }
-    for (const c of this.checks) checks[c.name] = await c.check().then(() => 'ok', (e: Error) => e.message);
+    for (const c of this.checks)
+      checks[c.name] = await c.check().then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
     const failed = Object.entries(checks).filter(([, v]) => v !== 'ok');
-    if (failed.length) throw new ServiceUnavailable('not_ready', `Not ready: ${failed.map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+    if (failed.length)
+      throw new ServiceUnavailable(
+        'not_ready',
+        `Not ready: ${failed.map(([k, v]) => `${k}: ${v}`).join('; ')}`,
+      );
     return { status: 'ok', checks };
   }
 

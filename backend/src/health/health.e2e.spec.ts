@@ -23,8 +23,12 @@ describe('health, readiness, metrics, docs', () => {
     await c.get('/v1/organizations/00000000-0000-4000-8000-000000000000');
     const m = await c.get('/metrics');
     expect(m.headers.get('content-type')).toContain('text/plain');
-    expect(m.body).toMatch(/apogee_http_requests_total\{method="GET",route="\/v1\/organizations",status="401"\} \d+/);
-    expect(m.body).toMatch(/apogee_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/organizations\/:org",status="401"\}/);
+    expect(m.body).toMatch(
+      /apogee_http_requests_total\{method="GET",route="\/v1\/organizations",status="401"\} \d+/,
+    );
+    expect(m.body).toMatch(
+      /apogee_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/organizations\/:org",status="401"\}/,
+    );
     expect(m.body).not.toContain('00000000-0000-4000-8000-000000000000');
   });
 
@@ -39,7 +43,11 @@ describe('health, readiness, metrics, docs', () => {
 
   it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
     const c = http(t.baseURL);
-    expect((await c.get('/healthz', { 'x-request-id': 'trace-123' })).headers.get('x-request-id')).toBe('trace-123');
-    expect((await c.get('/healthz', { 'x-request-id': 'bad id\twith tab' })).headers.get('x-request-id')).not.toContain('bad');
+    expect(
+      (await c.get('/healthz', { 'x-request-id': 'trace-123' })).headers.get('x-request-id'),
+    ).toBe('trace-123');
+    expect(
+      (await c.get('/healthz', { 'x-request-id': 'bad id\twith tab' })).headers.get('x-request-id'),
+    ).not.toContain('bad');
   });
 });

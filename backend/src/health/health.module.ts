@@ -6,7 +6,10 @@ import { READINESS_CHECKS } from './readiness.js';
 @Global()
 @Module({
   controllers: [HealthController],
-  providers: [{ provide: Metrics, useFactory: () => new Metrics() }, { provide: READINESS_CHECKS, useFactory: () => [] }],
+  providers: [
+    { provide: Metrics, useFactory: () => new Metrics() },
+    { provide: READINESS_CHECKS, useFactory: () => [] },
+  ],
   exports: [Metrics, READINESS_CHECKS],
 })
 export class HealthModule {}

@@ -1,4 +1,3 @@
-
 /** A dependency `/readyz` checks besides the database (storage backends register one). */
 export interface ReadinessCheck {
   name: string;
@@ -6,4 +5,3 @@ export interface ReadinessCheck {
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
-

@@ -46,7 +46,11 @@ export class ArtifactFactsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The artifacts of `ids` that belong to the orbit, in the order asked; missing ones are absent. */
-  async inOrbit(orbitId: string, ids: string[], m: EntityManager = this.db.manager): Promise<ArtifactFacts[]> {
+  async inOrbit(
+    orbitId: string,
+    ids: string[],
+    m: EntityManager = this.db.manager,
+  ): Promise<ArtifactFacts[]> {
     if (!ids.length) return [];
     const rows: Row[] = await m.query(
       `SELECT id, orbit_id, name, status, format, file_name, size, sha256, manifest, metrics, tags, run_info, created_at
@@ -58,7 +62,11 @@ export class ArtifactFactsService {
   }
 
   /** One artifact of the orbit, or 404 (an artifact of another orbit is not revealed). */
-  async get(orbitId: string, id: string, m: EntityManager = this.db.manager): Promise<ArtifactFacts> {
+  async get(
+    orbitId: string,
+    id: string,
+    m: EntityManager = this.db.manager,
+  ): Promise<ArtifactFacts> {
     const [a] = await this.inOrbit(orbitId, [id], m);
     if (!a) throw new NotFound('Artifact', id);
     return a;

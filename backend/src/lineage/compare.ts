@@ -9,7 +9,10 @@ export function schemaSide(manifest: Record<string, unknown>, side: 'inputs' | '
   const out: Spec = new Map();
   if (Array.isArray(raw)) {
     raw.forEach((x, i) => {
-      const name = x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' ? (x as { name: string }).name : `#${i}`;
+      const name =
+        x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string'
+          ? (x as { name: string }).name
+          : `#${i}`;
       out.set(name, canonical(x));
     });
   } else if (raw && typeof raw === 'object') {
@@ -18,14 +21,22 @@ export function schemaSide(manifest: Record<string, unknown>, side: 'inputs' | '
   return out;
 }
 
-export function schemaDiff(from: Record<string, unknown>, to: Record<string, unknown>, side: 'inputs' | 'outputs'): SchemaDiffDto {
+export function schemaDiff(
+  from: Record<string, unknown>,
+  to: Record<string, unknown>,
+  side: 'inputs' | 'outputs',
+): SchemaDiffDto {
   const a = schemaSide(from, side);
   const b = schemaSide(to, side);
   const added = [...b.keys()].filter((k) => !a.has(k));
   const removed = [...a.keys()].filter((k) => !b.has(k));
   const changed = [...b.keys()]
     .filter((k) => a.has(k) && a.get(k) !== b.get(k))
-    .map((k) => ({ name: k, from: JSON.parse(a.get(k)!) as unknown, to: JSON.parse(b.get(k)!) as unknown }));
+    .map((k) => ({
+      name: k,
+      from: JSON.parse(a.get(k)!) as unknown,
+      to: JSON.parse(b.get(k)!) as unknown,
+    }));
   return { added, removed, changed };
 }
 
@@ -44,21 +55,33 @@ function canonical(v: unknown): string {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
 type MetricValue = number | string | boolean | null;
 
 function metricValue(v: unknown): MetricValue {
-  return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : v === undefined || v === null ? null : JSON.stringify(v);
+  return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+    ? v
+    : v === undefined || v === null
+      ? null
+      : JSON.stringify(v);
 }
 
 /**
  * Side-by-side comparison of artifacts in the order given (`versions[i]` labels item i when they
  * are track versions). Diffs are between consecutive items.
  */
-export function compareArtifacts(items: ArtifactFacts[], versions: (number | null)[] = []): CompareResponseDto {
+export function compareArtifacts(
+  items: ArtifactFacts[],
+  versions: (number | null)[] = [],
+): CompareResponseDto {
   const keys = [...new Set(items.flatMap((a) => Object.keys(a.metrics)))].sort();
   return {
     items: items.map((a, i) => ({
@@ -77,11 +100,21 @@ export function compareArtifacts(items: ArtifactFacts[], versions: (number | nul
     diffs: items.slice(1).map((to, i) => {
       const from = items[i]!;
       const changed = keys
-        .filter((k) => k in from.metrics && k in to.metrics && canonical(from.metrics[k]) !== canonical(to.metrics[k]))
+        .filter(
+          (k) =>
+            k in from.metrics &&
+            k in to.metrics &&
+            canonical(from.metrics[k]) !== canonical(to.metrics[k]),
+        )
         .map((k) => {
           const a = from.metrics[k];
           const b = to.metrics[k];
-          return { key: k, from: metricValue(a), to: metricValue(b), delta: typeof a === 'number' && typeof b === 'number' ? b - a : null };
+          return {
+            key: k,
+            from: metricValue(a),
+            to: metricValue(b),
+            delta: typeof a === 'number' && typeof b === 'number' ? b - a : null,
+          };
         });
       return {
         fromArtifactId: from.id,
@@ -90,10 +123,17 @@ export function compareArtifacts(items: ArtifactFacts[], versions: (number | nul
         toVersion: versions[i + 1] ?? null,
         inputs: schemaDiff(from.manifest, to.manifest, 'inputs'),
         outputs: schemaDiff(from.manifest, to.manifest, 'outputs'),
-        tags: { added: to.tags.filter((t) => !from.tags.includes(t)), removed: from.tags.filter((t) => !to.tags.includes(t)) },
+        tags: {
+          added: to.tags.filter((t) => !from.tags.includes(t)),
+          removed: from.tags.filter((t) => !to.tags.includes(t)),
+        },
         metrics: {
-          added: Object.keys(to.metrics).filter((k) => !(k in from.metrics)).sort(),
-          removed: Object.keys(from.metrics).filter((k) => !(k in to.metrics)).sort(),
+          added: Object.keys(to.metrics)
+            .filter((k) => !(k in from.metrics))
+            .sort(),
+          removed: Object.keys(from.metrics)
+            .filter((k) => !(k in to.metrics))
+            .sort(),
           changed,
         },
         files: {

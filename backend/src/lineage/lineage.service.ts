@@ -7,7 +7,12 @@ import type { RequestContext } from '../common/auth/principal.js';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors.js';
 import { ArtifactFactsService } from './artifact-facts.service.js';
 import { compareArtifacts } from './compare.js';
-import type { CompareResponseDto, LineageResponseDto, LineageUpdateDto, ModelCardResponseDto } from './dto/lineage.dto.js';
+import type {
+  CompareResponseDto,
+  LineageResponseDto,
+  LineageUpdateDto,
+  ModelCardResponseDto,
+} from './dto/lineage.dto.js';
 
 const MAX_RUN_INFO_BYTES = 64 * 1024;
 
@@ -21,7 +26,12 @@ export class LineageService {
     private readonly facts: ArtifactFactsService,
   ) {}
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, artifactId: string): Promise<LineageResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    artifactId: string,
+  ): Promise<LineageResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['artifact', 'read']);
     return this.read(orbitId, artifactId);
   }
@@ -30,18 +40,33 @@ export class LineageService {
    * Sets what an artifact came from. Parents must be artifacts of the same orbit, and the graph
    * stays acyclic (an artifact cannot descend from itself).
    */
-  async set(ctx: RequestContext, orgId: string, orbitId: string, artifactId: string, dto: LineageUpdateDto): Promise<LineageResponseDto> {
+  async set(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    artifactId: string,
+    dto: LineageUpdateDto,
+  ): Promise<LineageResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['artifact', 'update']);
-    if (dto.runInfo !== undefined && Buffer.byteLength(JSON.stringify(dto.runInfo)) > MAX_RUN_INFO_BYTES) {
-      throw new ValidationFailed('Invalid request: runInfo: at most 64 KB of JSON', [{ field: 'runInfo', problems: ['runInfo must be at most 64 KB as JSON'] }]);
+    if (
+      dto.runInfo !== undefined &&
+      Buffer.byteLength(JSON.stringify(dto.runInfo)) > MAX_RUN_INFO_BYTES
+    ) {
+      throw new ValidationFailed('Invalid request: runInfo: at most 64 KB of JSON', [
+        { field: 'runInfo', problems: ['runInfo must be at most 64 KB as JSON'] },
+      ]);
     }
     const parents = dto.parents ?? [];
     const ids = parents.map((p) => p.artifactId);
     if (new Set(ids).size !== ids.length) {
-      throw new ValidationFailed('Invalid request: parents: each artifact may appear once', [{ field: 'parents', problems: ['each artifact may appear once'] }]);
+      throw new ValidationFailed('Invalid request: parents: each artifact may appear once', [
+        { field: 'parents', problems: ['each artifact may appear once'] },
+      ]);
     }
     if (ids.includes(artifactId)) {
-      throw new ValidationFailed('Invalid request: parents: an artifact cannot be its own parent', [{ field: 'parents', problems: ['an artifact cannot be its own parent'] }]);
+      throw new ValidationFailed('Invalid request: parents: an artifact cannot be its own parent', [
+        { field: 'parents', problems: ['an artifact cannot be its own parent'] },
+      ]);
     }
     await this.db.transaction(async (m) => {
       await this.facts.get(orbitId, artifactId, m);
@@ -59,7 +84,11 @@ export class LineageService {
              ) SELECT id FROM descendants WHERE id = ANY($2::uuid[]) LIMIT 1`,
             [artifactId, ids],
           );
-          if (cyc.length) throw new Conflict('lineage_cycle', 'A parent already descends from this artifact; lineage must stay acyclic');
+          if (cyc.length)
+            throw new Conflict(
+              'lineage_cycle',
+              'A parent already descends from this artifact; lineage must stay acyclic',
+            );
         }
         await m.query('DELETE FROM artifact_lineage WHERE artifact_id = $1', [artifactId]);
         for (const p of parents) {
@@ -70,14 +99,34 @@ export class LineageService {
         }
       }
       if (dto.runInfo !== undefined) {
-        await m.query('UPDATE artifacts SET run_info = $3 WHERE id = $1 AND orbit_id = $2', [artifactId, orbitId, JSON.stringify(dto.runInfo)]);
+        await m.query('UPDATE artifacts SET run_info = $3 WHERE id = $1 AND orbit_id = $2', [
+          artifactId,
+          orbitId,
+          JSON.stringify(dto.runInfo),
+        ]);
       }
-      await this.audit.record(ctx, { action: 'artifact.lineage_update', resourceType: 'artifact', resourceId: artifactId, organizationId: orgId, orbitId, details: { parents, runInfo: dto.runInfo !== undefined } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'artifact.lineage_update',
+          resourceType: 'artifact',
+          resourceId: artifactId,
+          organizationId: orgId,
+          orbitId,
+          details: { parents, runInfo: dto.runInfo !== undefined },
+        },
+        m,
+      );
     });
     return this.read(orbitId, artifactId);
   }
 
-  async compare(ctx: RequestContext, orgId: string, orbitId: string, ids: string[]): Promise<CompareResponseDto> {
+  async compare(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    ids: string[],
+  ): Promise<CompareResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['artifact', 'read']);
     const items = await this.facts.inOrbit(orbitId, ids);
     const missing = ids.find((id) => !items.some((a) => a.id === id));
@@ -85,34 +134,78 @@ export class LineageService {
     return compareArtifacts(items);
   }
 
-  async getArtifactCard(ctx: RequestContext, orgId: string, orbitId: string, artifactId: string): Promise<ModelCardResponseDto> {
+  async getArtifactCard(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    artifactId: string,
+  ): Promise<ModelCardResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['artifact', 'read']);
     await this.facts.get(orbitId, artifactId);
     return this.readCard('artifact_id', orbitId, artifactId);
   }
 
-  async putArtifactCard(ctx: RequestContext, orgId: string, orbitId: string, artifactId: string, markdown: string): Promise<ModelCardResponseDto> {
+  async putArtifactCard(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    artifactId: string,
+    markdown: string,
+  ): Promise<ModelCardResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['artifact', 'update']);
     await this.db.transaction(async (m) => {
       await this.facts.get(orbitId, artifactId, m);
       await this.writeCard(m, ctx, 'artifact_id', orgId, orbitId, artifactId, markdown);
-      await this.audit.record(ctx, { action: 'artifact.card_update', resourceType: 'artifact', resourceId: artifactId, organizationId: orgId, orbitId, details: { length: markdown.length } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'artifact.card_update',
+          resourceType: 'artifact',
+          resourceId: artifactId,
+          organizationId: orgId,
+          orbitId,
+          details: { length: markdown.length },
+        },
+        m,
+      );
     });
     return this.readCard('artifact_id', orbitId, artifactId);
   }
 
   /** Reads a card of an artifact or a track; an absent card is an empty one. */
-  async readCard(column: 'artifact_id' | 'track_id', orbitId: string, id: string): Promise<ModelCardResponseDto> {
-    const rows: { markdown: string; updated_at: Date; email: string | null }[] = await this.db.query(
-      `SELECT c.markdown, c.updated_at, u.email FROM model_cards c LEFT JOIN users u ON u.id = c.updated_by WHERE c.${column} = $1 AND c.orbit_id = $2`,
-      [id, orbitId],
-    );
+  async readCard(
+    column: 'artifact_id' | 'track_id',
+    orbitId: string,
+    id: string,
+  ): Promise<ModelCardResponseDto> {
+    const rows: { markdown: string; updated_at: Date; email: string | null }[] =
+      await this.db.query(
+        `SELECT c.markdown, c.updated_at, u.email FROM model_cards c LEFT JOIN users u ON u.id = c.updated_by WHERE c.${column} = $1 AND c.orbit_id = $2`,
+        [id, orbitId],
+      );
     const r = rows[0];
-    return r ? { markdown: r.markdown, updatedAt: new Date(r.updated_at).toISOString(), updatedBy: r.email } : { markdown: '', updatedAt: null, updatedBy: null };
+    return r
+      ? {
+          markdown: r.markdown,
+          updatedAt: new Date(r.updated_at).toISOString(),
+          updatedBy: r.email,
+        }
+      : { markdown: '', updatedAt: null, updatedBy: null };
   }
 
-  async writeCard(m: EntityManager, ctx: RequestContext, column: 'artifact_id' | 'track_id', orgId: string, orbitId: string, id: string, markdown: string): Promise<void> {
-    const by = ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+  async writeCard(
+    m: EntityManager,
+    ctx: RequestContext,
+    column: 'artifact_id' | 'track_id',
+    orgId: string,
+    orbitId: string,
+    id: string,
+    markdown: string,
+  ): Promise<void> {
+    const by =
+      ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+        ? ctx.principal.userId
+        : null;
     await m.query(
       `INSERT INTO model_cards (organization_id, orbit_id, ${column}, markdown, updated_by) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (${column}) DO UPDATE SET markdown = EXCLUDED.markdown, updated_by = EXCLUDED.updated_by, updated_at = now()`,
@@ -132,7 +225,16 @@ export class LineageService {
         WHERE l.parent_id = $1 AND l.orbit_id = $2 ORDER BY a.name, a.id`,
       [artifactId, orbitId],
     );
-    const node = (r: { artifact_id: string; name: string; relation: string }) => ({ artifactId: r.artifact_id, name: r.name, relation: r.relation });
-    return { artifactId, runInfo: a.runInfo, parents: parents.map(node), children: children.map(node) };
+    const node = (r: { artifact_id: string; name: string; relation: string }) => ({
+      artifactId: r.artifact_id,
+      name: r.name,
+      relation: r.relation,
+    });
+    return {
+      artifactId,
+      runInfo: a.runInfo,
+      parents: parents.map(node),
+      children: children.map(node),
+    };
   }
 }

@@ -30,7 +30,13 @@ export function detectFormat(fileName: string, head: Buffer): ArtifactFormat {
     const names = tarNames(head).map((n) => n.replace(/^\.\//, ''));
     const base = names.map((n) => n.split('/').pop() ?? n);
     if (base.includes('meta.json') || base.includes('manifest.json')) return 'luml';
-    if (base.includes('config.json') && base.some((n) => n.endsWith('.safetensors') || n.endsWith('.bin') || n.startsWith('tokenizer'))) return 'hf-dir';
+    if (
+      base.includes('config.json') &&
+      base.some(
+        (n) => n.endsWith('.safetensors') || n.endsWith('.bin') || n.startsWith('tokenizer'),
+      )
+    )
+      return 'hf-dir';
     return 'other';
   }
   if (byName === 'onnx' && head[0] === 0x08) return 'onnx';
@@ -57,7 +63,13 @@ function tarNames(head: Buffer): string[] {
     const name = head.toString('utf8', off, off + 100).replace(/\0.*$/s, '');
     const prefix = head.toString('utf8', off + 345, off + 500).replace(/\0.*$/s, '');
     names.push(prefix ? `${prefix}/${name}` : name);
-    const size = parseInt(head.toString('latin1', off + 124, off + 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    const size = parseInt(
+      head
+        .toString('latin1', off + 124, off + 136)
+        .replace(/\0.*$/s, '')
+        .trim() || '0',
+      8,
+    );
     off += 512 + Math.ceil((Number.isFinite(size) ? size : 0) / 512) * 512;
   }
   return names;

@@ -23,7 +23,13 @@ export class ManifestService {
    * `current` is the format chosen at create time (declared by the client or guessed from the
    * name); the header wins when it is recognisable, else `current` stays (e.g. a declared `hf-dir`).
    */
-  async inspect(driver: StorageDriver, key: string, size: number, fileName: string, current: ArtifactFormat): Promise<Inspection> {
+  async inspect(
+    driver: StorageDriver,
+    key: string,
+    size: number,
+    fileName: string,
+    current: ArtifactFormat,
+  ): Promise<Inspection> {
     const open = (start: number, end: number) => driver.read(key, { start, end });
     let format: ArtifactFormat = current;
     try {
@@ -33,8 +39,10 @@ export class ManifestService {
         if (detected !== 'other') format = detected;
       }
       if (size === 0) return { format, manifest: {} };
-      if (format === 'onnx') return { format, manifest: { ...(await readOnnxManifest(new RangeReader(open, size))) } };
-      if (format === 'gguf') return { format, manifest: { ...(await readGgufManifest(new RangeReader(open, size))) } };
+      if (format === 'onnx')
+        return { format, manifest: { ...(await readOnnxManifest(new RangeReader(open, size))) } };
+      if (format === 'gguf')
+        return { format, manifest: { ...(await readGgufManifest(new RangeReader(open, size))) } };
       return { format, manifest: {} };
     } catch (e) {
       const err = ensureError(e);

@@ -22,8 +22,18 @@ describe('ONNX manifest', () => {
     const s = source(file);
     const r = s.reader(64 * 1024);
     const m = await readOnnxManifest(r);
-    expect(m).toMatchObject({ irVersion: 8, producerName: 'apogee-test', producerVersion: '1.2', graphName: 'tiny', opset: 17, metadata: { license: 'mit' } });
-    expect(m.opsetImports).toEqual([{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 3 }]);
+    expect(m).toMatchObject({
+      irVersion: 8,
+      producerName: 'apogee-test',
+      producerVersion: '1.2',
+      graphName: 'tiny',
+      opset: 17,
+      metadata: { license: 'mit' },
+    });
+    expect(m.opsetImports).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ]);
     expect(m.inputs).toEqual([
       { name: 'input_ids', elemType: 'int64', shape: ['batch', 128] },
       { name: 'mask', elemType: 'bool', shape: ['batch', 'seq'] },
@@ -33,7 +43,9 @@ describe('ONNX manifest', () => {
   });
 
   it('refuses a file that is not an ONNX model', async () => {
-    await expect(readOnnxManifest(source(Buffer.from('hello world, not protobuf at all')).reader())).rejects.toThrow();
+    await expect(
+      readOnnxManifest(source(Buffer.from('hello world, not protobuf at all')).reader()),
+    ).rejects.toThrow();
   });
 });
 
@@ -43,13 +55,28 @@ describe('GGUF manifest', () => {
     const s = source(file);
     const r = s.reader(64 * 1024);
     const m = await readGgufManifest(r);
-    expect(m).toMatchObject({ ggufVersion: 3, architecture: 'llama', name: 'tiny-llama', quantization: 'Q4_K_M', fileType: 15, contextLength: 4096, tensorCount: 2, parameterCount: 192 });
-    expect(m.metadata['tokenizer.ggml.tokens']).toEqual({ type: 'array', itemType: 'string', length: 3 });
+    expect(m).toMatchObject({
+      ggufVersion: 3,
+      architecture: 'llama',
+      name: 'tiny-llama',
+      quantization: 'Q4_K_M',
+      fileType: 15,
+      contextLength: 4096,
+      tensorCount: 2,
+      parameterCount: 192,
+    });
+    expect(m.metadata['tokenizer.ggml.tokens']).toEqual({
+      type: 'array',
+      itemType: 'string',
+      length: 3,
+    });
     expect(r.fetched).toBeLessThan(128 * 1024);
   });
 
   it('refuses a file without the GGUF magic', async () => {
-    await expect(readGgufManifest(source(Buffer.alloc(64)).reader())).rejects.toThrow('Not a GGUF file');
+    await expect(readGgufManifest(source(Buffer.alloc(64)).reader())).rejects.toThrow(
+      'Not a GGUF file',
+    );
   });
 });
 
@@ -67,7 +94,12 @@ describe('format detection', () => {
       h.write('ustar', 257);
       return h;
     };
-    expect(detectFormat('model.tar', Buffer.concat([tarHeader('config.json'), tarHeader('model.safetensors')]))).toBe('hf-dir');
+    expect(
+      detectFormat(
+        'model.tar',
+        Buffer.concat([tarHeader('config.json'), tarHeader('model.safetensors')]),
+      ),
+    ).toBe('hf-dir');
     expect(detectFormat('pkg.tar', Buffer.concat([tarHeader('meta.json')]))).toBe('luml');
     expect(detectFormat('model.luml', tarHeader('x'))).toBe('luml');
   });

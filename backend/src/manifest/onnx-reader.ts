@@ -26,9 +26,29 @@ export interface OnnxManifest {
 }
 
 const ELEM_TYPES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
-  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
-  17: 'float8e4m3fn', 18: 'float8e4m3fnuz', 19: 'float8e5m2', 20: 'float8e5m2fnuz', 21: 'uint4', 22: 'int4', 23: 'float4e2m1',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  21: 'uint4',
+  22: 'int4',
+  23: 'float4e2m1',
 };
 
 /**
@@ -38,8 +58,18 @@ const ELEM_TYPES: Record<number, string> = {
  */
 export async function readOnnxManifest(r: RangeReader): Promise<OnnxManifest> {
   const m: OnnxManifest = {
-    format: 'onnx', irVersion: null, producerName: '', producerVersion: '', domain: '', modelVersion: null,
-    graphName: '', opset: null, opsetImports: [], inputs: [], outputs: [], metadata: {},
+    format: 'onnx',
+    irVersion: null,
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: null,
+    graphName: '',
+    opset: null,
+    opsetImports: [],
+    inputs: [],
+    outputs: [],
+    metadata: {},
   };
   let sawGraph = false;
   while (r.remaining > 0) {
@@ -56,16 +86,33 @@ export async function readOnnxManifest(r: RangeReader): Promise<OnnxManifest> {
     }
     const len = await r.varint();
     switch (field) {
-      case 2: m.producerName = (await r.bytes(len)).toString('utf8'); break;
-      case 3: m.producerVersion = (await r.bytes(len)).toString('utf8'); break;
-      case 4: m.domain = (await r.bytes(len)).toString('utf8'); break;
-      case 7: await readGraph(r, r.pos + len, m); sawGraph = true; break;
-      case 8: m.opsetImports.push(opset(await r.bytes(len))); break;
-      case 14: { const [k, v] = keyValue(await r.bytes(len)); m.metadata[k] = v; break; }
-      default: r.skip(len);
+      case 2:
+        m.producerName = (await r.bytes(len)).toString('utf8');
+        break;
+      case 3:
+        m.producerVersion = (await r.bytes(len)).toString('utf8');
+        break;
+      case 4:
+        m.domain = (await r.bytes(len)).toString('utf8');
+        break;
+      case 7:
+        await readGraph(r, r.pos + len, m);
+        sawGraph = true;
+        break;
+      case 8:
+        m.opsetImports.push(opset(await r.bytes(len)));
+        break;
+      case 14: {
+        const [k, v] = keyValue(await r.bytes(len));
+        m.metadata[k] = v;
+        break;
+      }
+      default:
+        r.skip(len);
     }
   }
-  if (!sawGraph || m.irVersion === null) throw new ManifestParseError('Not an ONNX model: no graph or IR version');
+  if (!sawGraph || m.irVersion === null)
+    throw new ManifestParseError('Not an ONNX model: no graph or IR version');
   m.opset = m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? null;
   return m;
 }
@@ -73,8 +120,14 @@ export async function readOnnxManifest(r: RangeReader): Promise<OnnxManifest> {
 async function readGraph(r: RangeReader, end: number, m: OnnxManifest): Promise<void> {
   while (r.pos < end) {
     const { field, wire } = tag(await r.varint());
-    if (wire === 0) { await r.varint(); continue; }
-    if (wire !== 2) { skipFixed(r, wire); continue; }
+    if (wire === 0) {
+      await r.varint();
+      continue;
+    }
+    if (wire !== 2) {
+      skipFixed(r, wire);
+      continue;
+    }
     const len = await r.varint();
     if (field === 2) m.graphName = (await r.bytes(len)).toString('utf8');
     else if (field === 11) m.inputs.push(valueInfo(await r.bytes(len)));
@@ -137,9 +190,18 @@ function typeProto(buf: Buffer): Pick<OnnxTensorSpec, 'elemType' | 'shape'> {
     const { field, wire } = tag(p.varint());
     // 1 tensor_type, 9 sparse_tensor_type share the Tensor layout; 4 sequence, 5 map, 8 optional.
     if ((field === 1 || field === 9) && wire === 2) return tensorType(p.bytes());
-    if (field === 4 && wire === 2) { p.skip(wire); return { elemType: 'sequence', shape: null }; }
-    if (field === 5 && wire === 2) { p.skip(wire); return { elemType: 'map', shape: null }; }
-    if (field === 8 && wire === 2) { p.skip(wire); return { elemType: 'optional', shape: null }; }
+    if (field === 4 && wire === 2) {
+      p.skip(wire);
+      return { elemType: 'sequence', shape: null };
+    }
+    if (field === 5 && wire === 2) {
+      p.skip(wire);
+      return { elemType: 'map', shape: null };
+    }
+    if (field === 8 && wire === 2) {
+      p.skip(wire);
+      return { elemType: 'optional', shape: null };
+    }
     p.skip(wire);
   }
   return { elemType: 'unknown', shape: null };
@@ -150,8 +212,10 @@ function tensorType(buf: Buffer): Pick<OnnxTensorSpec, 'elemType' | 'shape'> {
   const out: Pick<OnnxTensorSpec, 'elemType' | 'shape'> = { elemType: 'unknown', shape: null };
   while (!p.done) {
     const { field, wire } = tag(p.varint());
-    if (field === 1 && wire === 0) { const t = p.varint(); out.elemType = ELEM_TYPES[t] ?? `type${t}`; }
-    else if (field === 2 && wire === 2) out.shape = shape(p.bytes());
+    if (field === 1 && wire === 0) {
+      const t = p.varint();
+      out.elemType = ELEM_TYPES[t] ?? `type${t}`;
+    } else if (field === 2 && wire === 2) out.shape = shape(p.bytes());
     else p.skip(wire);
   }
   return out;
@@ -162,7 +226,10 @@ function shape(buf: Buffer): (number | string | null)[] {
   const dims: (number | string | null)[] = [];
   while (!p.done) {
     const { field, wire } = tag(p.varint());
-    if (field !== 1 || wire !== 2) { p.skip(wire); continue; }
+    if (field !== 1 || wire !== 2) {
+      p.skip(wire);
+      continue;
+    }
     const d = new ProtoBuf(p.bytes());
     let dim: number | string | null = null;
     while (!d.done) {

@@ -33,7 +33,8 @@ export class RangeReader {
   }
 
   skip(n: number): void {
-    if (n < 0 || this.pos + n > this.size) throw new ManifestParseError(`Truncated file: cannot skip ${n} bytes at ${this.pos}`);
+    if (n < 0 || this.pos + n > this.size)
+      throw new ManifestParseError(`Truncated file: cannot skip ${n} bytes at ${this.pos}`);
     this.pos += n;
   }
 
@@ -54,7 +55,8 @@ export class RangeReader {
 
   async u64(): Promise<number> {
     const v = (await this.bytes(8)).readBigUInt64LE(0);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ManifestParseError(`Integer too large at ${this.pos - 8}`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ManifestParseError(`Integer too large at ${this.pos - 8}`);
     return Number(v);
   }
 
@@ -75,8 +77,12 @@ export class RangeReader {
   }
 
   private async ensure(n: number): Promise<void> {
-    if (n > this.maxField) throw new ManifestParseError(`Field of ${n} bytes exceeds the ${this.maxField}-byte limit`);
-    if (this.pos + n > this.size) throw new ManifestParseError(`Truncated file: need ${n} bytes at ${this.pos}, size ${this.size}`);
+    if (n > this.maxField)
+      throw new ManifestParseError(`Field of ${n} bytes exceeds the ${this.maxField}-byte limit`);
+    if (this.pos + n > this.size)
+      throw new ManifestParseError(
+        `Truncated file: need ${n} bytes at ${this.pos}, size ${this.size}`,
+      );
     if (this.pos >= this.blockStart && this.pos + n <= this.blockStart + this.block.length) return;
     const start = this.pos;
     const end = Math.min(this.size, start + Math.max(n, this.blockSize)) - 1;

@@ -246,16 +246,14 @@ export class GatewayService implements OnModuleDestroy {
         }
         if (res.headersSent) res.destroy();
         else
-          res
-            .status(502)
-            .json({
-              error: {
-                message: `The model's deployment did not answer: ${e.message}`,
-                type: 'server_error',
-                code: 'deployment_unreachable',
-                param: null,
-              },
-            });
+          res.status(502).json({
+            error: {
+              message: `The model's deployment did not answer: ${e.message}`,
+              type: 'server_error',
+              code: 'deployment_unreachable',
+              param: null,
+            },
+          });
         record(502, { prompt: 0, completion: 0 });
         resolve();
       });

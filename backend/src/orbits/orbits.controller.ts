@@ -1,5 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Ctx } from '../common/auth/decorators.js';
 import type { RequestContext } from '../common/auth/principal.js';
 import {
@@ -28,38 +44,64 @@ export class OrbitsController {
 
   @Post()
   @ApiCreatedResponse({ type: OrbitResponseDto })
-  create(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Body() dto: OrbitCreateDto): Promise<OrbitResponseDto> {
+  create(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Body() dto: OrbitCreateDto,
+  ): Promise<OrbitResponseDto> {
     return this.orbits.create(ctx, org, dto);
   }
 
   @Get(':orbit')
   @ApiOkResponse({ type: OrbitResponseDto })
-  get(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string): Promise<OrbitResponseDto> {
+  get(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+  ): Promise<OrbitResponseDto> {
     return this.orbits.get(ctx, org, orbit);
   }
 
   @Patch(':orbit')
   @ApiOkResponse({ type: OrbitResponseDto })
-  update(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Body() dto: OrbitUpdateDto): Promise<OrbitResponseDto> {
+  update(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Body() dto: OrbitUpdateDto,
+  ): Promise<OrbitResponseDto> {
     return this.orbits.update(ctx, org, orbit, dto);
   }
 
   @Delete(':orbit')
   @HttpCode(204)
   @ApiNoContentResponse()
-  delete(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string): Promise<void> {
+  delete(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+  ): Promise<void> {
     return this.orbits.delete(ctx, org, orbit);
   }
 
   @Get(':orbit/members')
   @ApiOkResponse({ type: [OrbitMemberResponseDto] })
-  members(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string): Promise<OrbitMemberResponseDto[]> {
+  members(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+  ): Promise<OrbitMemberResponseDto[]> {
     return this.orbits.listMembers(ctx, org, orbit);
   }
 
   @Post(':orbit/members')
   @ApiCreatedResponse({ type: OrbitMemberResponseDto })
-  addMember(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Body() dto: OrbitMemberCreateDto): Promise<OrbitMemberResponseDto> {
+  addMember(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Body() dto: OrbitMemberCreateDto,
+  ): Promise<OrbitMemberResponseDto> {
     return this.orbits.addMember(ctx, org, orbit, dto);
   }
 
@@ -78,7 +120,12 @@ export class OrbitsController {
   @Delete(':orbit/members/:member')
   @HttpCode(204)
   @ApiNoContentResponse()
-  removeMember(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('member', uuid) member: string): Promise<void> {
+  removeMember(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('member', uuid) member: string,
+  ): Promise<void> {
     return this.orbits.removeMember(ctx, org, orbit, member);
   }
 }

@@ -9,7 +9,14 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { RequestContext, UserPrincipal } from '../common/auth/principal.js';
 import { Conflict, NotFound, isUniqueViolation } from '../common/errors.js';
 import { StorageBackendsService } from '../storage/storage-backends.service.js';
-import type { OrbitCreateDto, OrbitMemberCreateDto, OrbitMemberResponseDto, OrbitMemberUpdateDto, OrbitResponseDto, OrbitUpdateDto } from './dto/orbit.dto.js';
+import type {
+  OrbitCreateDto,
+  OrbitMemberCreateDto,
+  OrbitMemberResponseDto,
+  OrbitMemberUpdateDto,
+  OrbitResponseDto,
+  OrbitUpdateDto,
+} from './dto/orbit.dto.js';
 import { Orbit, OrbitMember } from './orbit.entity.js';
 
 interface OrbitRow {
@@ -40,13 +47,29 @@ export class OrbitsService {
   ) {}
 
   /** The orbit every new organization starts with, its creator as orbit admin. */
-  async createDefault(ctx: RequestContext, m: EntityManager, organizationId: string, userId: string): Promise<string> {
-    return this.insert(ctx, m, organizationId, userId, { name: DEFAULT_ORBIT_NAME, description: 'Created with the organization' });
+  async createDefault(
+    ctx: RequestContext,
+    m: EntityManager,
+    organizationId: string,
+    userId: string,
+  ): Promise<string> {
+    return this.insert(ctx, m, organizationId, userId, {
+      name: DEFAULT_ORBIT_NAME,
+      description: 'Created with the organization',
+    });
   }
 
-  private async insert(ctx: RequestContext, m: EntityManager, organizationId: string, userId: string, dto: OrbitCreateDto): Promise<string> {
-    const storageBackendId = dto.storageBackendId ?? (await this.storage.defaultFor(m, organizationId));
-    if (dto.storageBackendId) await this.storage.assertInOrganization(m, organizationId, dto.storageBackendId);
+  private async insert(
+    ctx: RequestContext,
+    m: EntityManager,
+    organizationId: string,
+    userId: string,
+    dto: OrbitCreateDto,
+  ): Promise<string> {
+    const storageBackendId =
+      dto.storageBackendId ?? (await this.storage.defaultFor(m, organizationId));
+    if (dto.storageBackendId)
+      await this.storage.assertInOrganization(m, organizationId, dto.storageBackendId);
     try {
       const r = await m.insert(Orbit, {
         organizationId,
@@ -57,10 +80,25 @@ export class OrbitsService {
       });
       const id = r.identifiers[0]!.id as string;
       await m.insert(OrbitMember, { organizationId, orbitId: id, userId, role: 'admin' });
-      await this.audit.record(ctx, { action: 'orbit.create', resourceType: 'orbit', resourceId: id, organizationId, orbitId: id, details: { name: dto.name } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit.create',
+          resourceType: 'orbit',
+          resourceId: id,
+          organizationId,
+          orbitId: id,
+          details: { name: dto.name },
+        },
+        m,
+      );
       return id;
     } catch (e) {
-      if (isUniqueViolation(e)) throw new Conflict('orbit_name_taken', `An orbit named "${dto.name}" already exists in this organization`);
+      if (isUniqueViolation(e))
+        throw new Conflict(
+          'orbit_name_taken',
+          `An orbit named "${dto.name}" already exists in this organization`,
+        );
       throw e;
     }
   }
@@ -87,12 +125,20 @@ export class OrbitsService {
   async get(ctx: RequestContext, orgId: string, orbitId: string): Promise<OrbitResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit', 'read']);
     const user = ctx.principal as UserPrincipal;
-    const rows: OrbitRow[] = await this.db.query(`${ORBIT_SELECT} WHERE o.organization_id = $1 AND o.id = $3`, [orgId, user.userId, orbitId]);
+    const rows: OrbitRow[] = await this.db.query(
+      `${ORBIT_SELECT} WHERE o.organization_id = $1 AND o.id = $3`,
+      [orgId, user.userId, orbitId],
+    );
     if (!rows[0]) throw new NotFound('Orbit', orbitId);
     return toResponse(rows[0]);
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, dto: OrbitUpdateDto): Promise<OrbitResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: OrbitUpdateDto,
+  ): Promise<OrbitResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit', 'update']);
     await this.db.transaction(async (m) => {
       const patch: Partial<Orbit> = {};
@@ -101,20 +147,42 @@ export class OrbitsService {
       if (dto.maxArtifactBytes !== undefined) patch.maxArtifactBytes = dto.maxArtifactBytes;
       if (dto.storageBackendId !== undefined) {
         await this.storage.assertInOrganization(m, orgId, dto.storageBackendId);
-        const [{ n }] = (await m.query('SELECT count(*)::int AS n FROM artifacts WHERE orbit_id = $1', [orbitId])) as [{ n: number }];
+        const [{ n }] = (await m.query(
+          'SELECT count(*)::int AS n FROM artifacts WHERE orbit_id = $1',
+          [orbitId],
+        )) as [{ n: number }];
         const current = await m.findOneByOrFail(Orbit, { id: orbitId });
         if (n > 0 && current.storageBackendId !== dto.storageBackendId) {
-          throw new Conflict('orbit_has_artifacts', 'The storage backend of an orbit that holds artifacts cannot change');
+          throw new Conflict(
+            'orbit_has_artifacts',
+            'The storage backend of an orbit that holds artifacts cannot change',
+          );
         }
         patch.storageBackendId = dto.storageBackendId;
       }
       try {
-        if (Object.keys(patch).length) await m.update(Orbit, { id: orbitId, organizationId: orgId }, patch);
+        if (Object.keys(patch).length)
+          await m.update(Orbit, { id: orbitId, organizationId: orgId }, patch);
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('orbit_name_taken', `An orbit named "${dto.name}" already exists in this organization`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'orbit_name_taken',
+            `An orbit named "${dto.name}" already exists in this organization`,
+          );
         throw e;
       }
-      await this.audit.record(ctx, { action: 'orbit.update', resourceType: 'orbit', resourceId: orbitId, organizationId: orgId, orbitId, details: { ...patch } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit.update',
+          resourceType: 'orbit',
+          resourceId: orbitId,
+          organizationId: orgId,
+          orbitId,
+          details: { ...patch },
+        },
+        m,
+      );
     });
     return this.get(ctx, orgId, orbitId);
   }
@@ -123,9 +191,26 @@ export class OrbitsService {
   async delete(ctx: RequestContext, orgId: string, orbitId: string): Promise<void> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit', 'delete']);
     await this.db.transaction(async (m) => {
-      const [{ n }] = (await m.query('SELECT count(*)::int AS n FROM artifacts WHERE orbit_id = $1', [orbitId])) as [{ n: number }];
-      if (n > 0) throw new Conflict('orbit_has_artifacts', `The orbit still holds ${n} artifact(s); delete them first`);
-      await this.audit.record(ctx, { action: 'orbit.delete', resourceType: 'orbit', resourceId: orbitId, organizationId: orgId, orbitId }, m);
+      const [{ n }] = (await m.query(
+        'SELECT count(*)::int AS n FROM artifacts WHERE orbit_id = $1',
+        [orbitId],
+      )) as [{ n: number }];
+      if (n > 0)
+        throw new Conflict(
+          'orbit_has_artifacts',
+          `The orbit still holds ${n} artifact(s); delete them first`,
+        );
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit.delete',
+          resourceType: 'orbit',
+          resourceId: orbitId,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
       await m.delete(Orbit, { id: orbitId, organizationId: orgId });
     });
   }
@@ -142,54 +227,129 @@ export class OrbitsService {
     return o.storageBackendId;
   }
 
-  async listMembers(ctx: RequestContext, orgId: string, orbitId: string): Promise<OrbitMemberResponseDto[]> {
+  async listMembers(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+  ): Promise<OrbitMemberResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_member', 'list']);
     return this.members('m.orbit_id = $1', [orbitId]);
   }
 
-  async addMember(ctx: RequestContext, orgId: string, orbitId: string, dto: OrbitMemberCreateDto): Promise<OrbitMemberResponseDto> {
+  async addMember(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: OrbitMemberCreateDto,
+  ): Promise<OrbitMemberResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_member', 'create']);
     const id = await this.db.transaction(async (m) => {
-      const inOrg: unknown[] = await m.query('SELECT 1 FROM organization_members WHERE organization_id = $1 AND user_id = $2', [orgId, dto.userId]);
+      const inOrg: unknown[] = await m.query(
+        'SELECT 1 FROM organization_members WHERE organization_id = $1 AND user_id = $2',
+        [orgId, dto.userId],
+      );
       if (!inOrg.length) throw new NotFound('Organization member', dto.userId);
       try {
-        const r = await m.insert(OrbitMember, { organizationId: orgId, orbitId, userId: dto.userId, role: dto.role });
+        const r = await m.insert(OrbitMember, {
+          organizationId: orgId,
+          orbitId,
+          userId: dto.userId,
+          role: dto.role,
+        });
         const memberId = r.identifiers[0]!.id as string;
-        await this.audit.record(ctx, { action: 'orbit_member.add', resourceType: 'orbit_member', resourceId: memberId, organizationId: orgId, orbitId, details: { userId: dto.userId, role: dto.role } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'orbit_member.add',
+            resourceType: 'orbit_member',
+            resourceId: memberId,
+            organizationId: orgId,
+            orbitId,
+            details: { userId: dto.userId, role: dto.role },
+          },
+          m,
+        );
         return memberId;
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('already_member', 'This user is already a member of the orbit');
+        if (isUniqueViolation(e))
+          throw new Conflict('already_member', 'This user is already a member of the orbit');
         throw e;
       }
     });
     return (await this.members('m.id = $1', [id]))[0]!;
   }
 
-  async updateMember(ctx: RequestContext, orgId: string, orbitId: string, memberId: string, dto: OrbitMemberUpdateDto): Promise<OrbitMemberResponseDto> {
+  async updateMember(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    memberId: string,
+    dto: OrbitMemberUpdateDto,
+  ): Promise<OrbitMemberResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_member', 'update']);
     await this.db.transaction(async (m) => {
       const r = await m.update(OrbitMember, { id: memberId, orbitId }, { role: dto.role });
       if (!r.affected) throw new NotFound('Orbit member', memberId);
-      await this.audit.record(ctx, { action: 'orbit_member.update', resourceType: 'orbit_member', resourceId: memberId, organizationId: orgId, orbitId, details: { role: dto.role } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit_member.update',
+          resourceType: 'orbit_member',
+          resourceId: memberId,
+          organizationId: orgId,
+          orbitId,
+          details: { role: dto.role },
+        },
+        m,
+      );
     });
     return (await this.members('m.id = $1', [memberId]))[0]!;
   }
 
-  async removeMember(ctx: RequestContext, orgId: string, orbitId: string, memberId: string): Promise<void> {
+  async removeMember(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    memberId: string,
+  ): Promise<void> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_member', 'delete']);
     await this.db.transaction(async (m) => {
       const r = await m.delete(OrbitMember, { id: memberId, orbitId });
       if (!r.affected) throw new NotFound('Orbit member', memberId);
-      await this.audit.record(ctx, { action: 'orbit_member.remove', resourceType: 'orbit_member', resourceId: memberId, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit_member.remove',
+          resourceType: 'orbit_member',
+          resourceId: memberId,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
   }
 
   private async members(where: string, params: unknown[]): Promise<OrbitMemberResponseDto[]> {
-    const rows: { id: string; user_id: string; email: string; full_name: string; role: string; created_at: Date }[] = await this.db.query(
+    const rows: {
+      id: string;
+      user_id: string;
+      email: string;
+      full_name: string;
+      role: string;
+      created_at: Date;
+    }[] = await this.db.query(
       `SELECT m.id, m.user_id, u.email, u.full_name, m.role, m.created_at FROM orbit_members m JOIN users u ON u.id = m.user_id WHERE ${where} ORDER BY u.email`,
       params,
     );
-    return rows.map((r) => ({ id: r.id, userId: r.user_id, email: r.email, fullName: r.full_name, role: r.role, createdAt: new Date(r.created_at).toISOString() }));
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      email: r.email,
+      fullName: r.full_name,
+      role: r.role,
+      createdAt: new Date(r.created_at).toISOString(),
+    }));
   }
 }
 

@@ -7,7 +7,11 @@ import { MyInvitationsController, OrganizationsController } from './organization
 import { OrganizationsService } from './organizations.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Organization, OrganizationMember, OrganizationInvite]), StorageModule, OrbitsModule],
+  imports: [
+    TypeOrmModule.forFeature([Organization, OrganizationMember, OrganizationInvite]),
+    StorageModule,
+    OrbitsModule,
+  ],
   controllers: [OrganizationsController, MyInvitationsController],
   providers: [OrganizationsService],
   exports: [OrganizationsService],

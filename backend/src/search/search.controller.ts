@@ -14,8 +14,16 @@ export class SearchController {
   constructor(private readonly searchService: SearchService) {}
 
   @Get()
-  @ApiOkResponse({ type: SearchResponseDto, description: 'Typed hits: track, alias, tag, metric, artifact.' })
-  search(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Query() q: SearchQueryDto): Promise<SearchResponseDto> {
+  @ApiOkResponse({
+    type: SearchResponseDto,
+    description: 'Typed hits: track, alias, tag, metric, artifact.',
+  })
+  search(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Query() q: SearchQueryDto,
+  ): Promise<SearchResponseDto> {
     return this.searchService.search(ctx, org, orbit, q);
   }
 }

@@ -1,8 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Ctx, UserOrSatellite } from '../common/auth/decorators.js';
 import type { RequestContext } from '../common/auth/principal.js';
-import { OrbitSecretCreateDto, OrbitSecretResponseDto, OrbitSecretUpdateDto, OrbitSecretValueDto } from './dto/orbit-secret.dto.js';
+import {
+  OrbitSecretCreateDto,
+  OrbitSecretResponseDto,
+  OrbitSecretUpdateDto,
+  OrbitSecretValueDto,
+} from './dto/orbit-secret.dto.js';
 import { OrbitSecretsService } from './orbit-secrets.service.js';
 
 const uuid = new ParseUUIDPipe();
@@ -15,28 +36,53 @@ export class OrbitSecretsController {
 
   @Post()
   @ApiCreatedResponse({ type: OrbitSecretResponseDto })
-  create(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Body() dto: OrbitSecretCreateDto): Promise<OrbitSecretResponseDto> {
+  create(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Body() dto: OrbitSecretCreateDto,
+  ): Promise<OrbitSecretResponseDto> {
     return this.secrets.create(ctx, org, orbit, dto);
   }
 
   @Get()
   @UserOrSatellite()
-  @ApiOkResponse({ type: [OrbitSecretResponseDto], description: 'Metadata only; values are never listed.' })
-  list(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string): Promise<OrbitSecretResponseDto[]> {
+  @ApiOkResponse({
+    type: [OrbitSecretResponseDto],
+    description: 'Metadata only; values are never listed.',
+  })
+  list(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+  ): Promise<OrbitSecretResponseDto[]> {
     return this.secrets.list(ctx, org, orbit);
   }
 
   @Get(':secret')
   @UserOrSatellite()
   @ApiOkResponse({ type: OrbitSecretResponseDto })
-  get(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('secret', uuid) id: string): Promise<OrbitSecretResponseDto> {
+  get(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('secret', uuid) id: string,
+  ): Promise<OrbitSecretResponseDto> {
     return this.secrets.get(ctx, org, orbit, id);
   }
 
   @Get(':secret/value')
   @UserOrSatellite()
-  @ApiOkResponse({ type: OrbitSecretValueDto, description: 'The decrypted value (permission `orbit_secret:reveal`; audited).' })
-  reveal(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('secret', uuid) id: string): Promise<OrbitSecretValueDto> {
+  @ApiOkResponse({
+    type: OrbitSecretValueDto,
+    description: 'The decrypted value (permission `orbit_secret:reveal`; audited).',
+  })
+  reveal(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('secret', uuid) id: string,
+  ): Promise<OrbitSecretValueDto> {
     return this.secrets.reveal(ctx, org, orbit, id);
   }
 
@@ -55,7 +101,12 @@ export class OrbitSecretsController {
   @Delete(':secret')
   @HttpCode(204)
   @ApiNoContentResponse()
-  delete(@Ctx() ctx: RequestContext, @Param('org', uuid) org: string, @Param('orbit', uuid) orbit: string, @Param('secret', uuid) id: string): Promise<void> {
+  delete(
+    @Ctx() ctx: RequestContext,
+    @Param('org', uuid) org: string,
+    @Param('orbit', uuid) orbit: string,
+    @Param('secret', uuid) id: string,
+  ): Promise<void> {
     return this.secrets.delete(ctx, org, orbit, id);
   }
 }

@@ -19,29 +19,52 @@ afterAll(async () => t?.close());
 
 describe('orbit secrets', () => {
   it('stores values encrypted, never lists them, and reveals them with an audit event', async () => {
-    const c = await client.post(base, { name: 'HF_TOKEN', value: 'hf_supersecret', description: 'Hugging Face', tags: ['hf'] });
+    const c = await client.post(base, {
+      name: 'HF_TOKEN',
+      value: 'hf_supersecret',
+      description: 'Hugging Face',
+      tags: ['hf'],
+    });
     expect(c.status).toBe(201);
-    expect(c.body).toMatchObject({ name: 'HF_TOKEN', description: 'Hugging Face', tags: ['hf'], createdBy: u.user.id });
+    expect(c.body).toMatchObject({
+      name: 'HF_TOKEN',
+      description: 'Hugging Face',
+      tags: ['hf'],
+      createdBy: u.user.id,
+    });
     expect(JSON.stringify(c.body)).not.toContain('hf_supersecret');
     const db = t.app.get<DataSource>(getDataSourceToken());
-    const [row] = await db.query('SELECT value_encrypted FROM orbit_secrets WHERE id = $1', [c.body.id]);
+    const [row] = await db.query('SELECT value_encrypted FROM orbit_secrets WHERE id = $1', [
+      c.body.id,
+    ]);
     expect(row.value_encrypted).toMatch(/^v1\./);
     expect(row.value_encrypted).not.toContain('hf_supersecret');
     const list = await client.get(base);
     expect(list.body.map((s: any) => s.name)).toEqual(['HF_TOKEN']);
     expect(JSON.stringify(list.body)).not.toContain('hf_supersecret');
-    expect(JSON.stringify((await client.get(`${base}/${c.body.id}`)).body)).not.toContain('hf_supersecret');
+    expect(JSON.stringify((await client.get(`${base}/${c.body.id}`)).body)).not.toContain(
+      'hf_supersecret',
+    );
     const v = await client.get(`${base}/${c.body.id}/value`);
     expect(v.body).toEqual({ id: c.body.id, name: 'HF_TOKEN', value: 'hf_supersecret' });
-    const audit = await client.get(`/v1/organizations/${u.org.id}/audit-events?action=orbit_secret.`);
-    expect(audit.body.items.map((e: any) => e.action)).toEqual(['orbit_secret.reveal', 'orbit_secret.create']);
+    const audit = await client.get(
+      `/v1/organizations/${u.org.id}/audit-events?action=orbit_secret.`,
+    );
+    expect(audit.body.items.map((e: any) => e.action)).toEqual([
+      'orbit_secret.reveal',
+      'orbit_secret.create',
+    ]);
     expect(JSON.stringify(audit.body)).not.toContain('hf_supersecret');
   });
 
   it('updates the value, description and tags, and refuses a duplicate name with 409', async () => {
     const c = await client.post(base, { name: 'DB_PASSWORD', value: 'one' });
     expect((await client.post(base, { name: 'DB_PASSWORD', value: 'two' })).status).toBe(409);
-    const p = await client.patch(`${base}/${c.body.id}`, { value: 'ünïcode ✓', description: 'rotated', tags: ['db'] });
+    const p = await client.patch(`${base}/${c.body.id}`, {
+      value: 'ünïcode ✓',
+      description: 'rotated',
+      tags: ['db'],
+    });
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ description: 'rotated', tags: ['db'] });
     expect((await client.get(`${base}/${c.body.id}/value`)).body.value).toBe('ünïcode ✓');

@@ -8,7 +8,13 @@ import { decrypt, deriveKey, encrypt } from '../common/crypto.js';
 import { Conflict, NotFound, ValidationFailed, isUniqueViolation } from '../common/errors.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { MAX_SECRET_BYTES, type OrbitSecretCreateDto, type OrbitSecretResponseDto, type OrbitSecretUpdateDto, type OrbitSecretValueDto } from './dto/orbit-secret.dto.js';
+import {
+  MAX_SECRET_BYTES,
+  type OrbitSecretCreateDto,
+  type OrbitSecretResponseDto,
+  type OrbitSecretUpdateDto,
+  type OrbitSecretValueDto,
+} from './dto/orbit-secret.dto.js';
 import { OrbitSecret } from './orbit-secret.entity.js';
 
 export class OrbitSecretNotFound extends NotFound {
@@ -31,7 +37,12 @@ export class OrbitSecretsService {
     this.key = deriveKey(config.secretKey, 'orbit-secrets');
   }
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: OrbitSecretCreateDto): Promise<OrbitSecretResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: OrbitSecretCreateDto,
+  ): Promise<OrbitSecretResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_secret', 'create']);
     checkSize(dto.value);
     const id = await this.db.transaction(async (m) => {
@@ -46,40 +57,84 @@ export class OrbitSecretsService {
           createdBy: ctx.principal.kind === 'user' ? ctx.principal.userId : null,
         });
         const sid = r.identifiers[0]!.id as string;
-        await this.audit.record(ctx, { action: 'orbit_secret.create', resourceType: 'orbit_secret', resourceId: sid, organizationId: orgId, orbitId, details: { name: dto.name } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'orbit_secret.create',
+            resourceType: 'orbit_secret',
+            resourceId: sid,
+            organizationId: orgId,
+            orbitId,
+            details: { name: dto.name },
+          },
+          m,
+        );
         return sid;
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('orbit_secret_name_taken', `A secret named ${dto.name} already exists in this orbit`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'orbit_secret_name_taken',
+            `A secret named ${dto.name} already exists in this orbit`,
+          );
         throw e;
       }
     });
     return this.fetch(orbitId, id);
   }
 
-  async list(ctx: RequestContext, orgId: string, orbitId: string): Promise<OrbitSecretResponseDto[]> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+  ): Promise<OrbitSecretResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_secret', 'list']);
-    const rows = await this.db.getRepository(OrbitSecret).find({ where: { orbitId }, order: { name: 'ASC' } });
+    const rows = await this.db
+      .getRepository(OrbitSecret)
+      .find({ where: { orbitId }, order: { name: 'ASC' } });
     return rows.map(toResponse);
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<OrbitSecretResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<OrbitSecretResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_secret', 'read']);
     return this.fetch(orbitId, id);
   }
 
   /** The decrypted value; needs `orbit_secret:reveal` and is audited. */
-  async reveal(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<OrbitSecretValueDto> {
+  async reveal(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<OrbitSecretValueDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_secret', 'reveal']);
     const row = await this.db.getRepository(OrbitSecret).findOne({
       where: { id, orbitId },
       select: { id: true, name: true, valueEncrypted: true },
     });
     if (!row) throw new OrbitSecretNotFound(id);
-    await this.audit.record(ctx, { action: 'orbit_secret.reveal', resourceType: 'orbit_secret', resourceId: id, organizationId: orgId, orbitId, details: { name: row.name } });
+    await this.audit.record(ctx, {
+      action: 'orbit_secret.reveal',
+      resourceType: 'orbit_secret',
+      resourceId: id,
+      organizationId: orgId,
+      orbitId,
+      details: { name: row.name },
+    });
     return { id: row.id, name: row.name, value: decrypt(row.valueEncrypted, this.key) };
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, id: string, dto: OrbitSecretUpdateDto): Promise<OrbitSecretResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    dto: OrbitSecretUpdateDto,
+  ): Promise<OrbitSecretResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['orbit_secret', 'update']);
     if (dto.value !== undefined) checkSize(dto.value);
     await this.db.transaction(async (m) => {
@@ -91,7 +146,18 @@ export class OrbitSecretsService {
       if (!found) throw new OrbitSecretNotFound(id);
       if (Object.keys(patch).length) await m.update(OrbitSecret, { id, orbitId }, patch);
       const fields = Object.keys(patch).map((k) => (k === 'valueEncrypted' ? 'value' : k));
-      await this.audit.record(ctx, { action: 'orbit_secret.update', resourceType: 'orbit_secret', resourceId: id, organizationId: orgId, orbitId, details: { fields } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit_secret.update',
+          resourceType: 'orbit_secret',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { fields },
+        },
+        m,
+      );
     });
     return this.fetch(orbitId, id);
   }
@@ -101,7 +167,17 @@ export class OrbitSecretsService {
     await this.db.transaction(async (m) => {
       const r = await m.delete(OrbitSecret, { id, orbitId });
       if (!r.affected) throw new OrbitSecretNotFound(id);
-      await this.audit.record(ctx, { action: 'orbit_secret.delete', resourceType: 'orbit_secret', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'orbit_secret.delete',
+          resourceType: 'orbit_secret',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
   }
 
@@ -114,7 +190,9 @@ export class OrbitSecretsService {
 
 function checkSize(value: string): void {
   if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
-    throw new ValidationFailed('The secret value is too large', [{ field: 'value', problems: [`value must be at most ${MAX_SECRET_BYTES} bytes of UTF-8`] }]);
+    throw new ValidationFailed('The secret value is too large', [
+      { field: 'value', problems: [`value must be at most ${MAX_SECRET_BYTES} bytes of UTF-8`] },
+    ]);
   }
 }
 

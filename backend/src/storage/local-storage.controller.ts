@@ -2,7 +2,12 @@ import { Controller, Get, HttpCode, Param, Put, Req, Res } from '@nestjs/common'
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/auth/decorators.js';
-import { RangeNotSatisfiable, SignedUrlInvalid, StorageObjectNotFound, UploadSizeMismatch } from './storage-errors.js';
+import {
+  RangeNotSatisfiable,
+  SignedUrlInvalid,
+  StorageObjectNotFound,
+  UploadSizeMismatch,
+} from './storage-errors.js';
 import { StorageDriversService } from './storage-drivers.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,22 +24,34 @@ export class LocalStorageController {
 
   @Put(':token')
   @HttpCode(200)
-  async put(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async put(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const grant = this.drivers.signer.verify(token);
-    if ((grant.op !== 'put' && grant.op !== 'part') || !UUID.test(grant.b)) throw new SignedUrlInvalid('This signed URL does not allow uploads');
+    if ((grant.op !== 'put' && grant.op !== 'part') || !UUID.test(grant.b))
+      throw new SignedUrlInvalid('This signed URL does not allow uploads');
     // A body parser that already consumed the stream (a JSON content type) would leave nothing to store.
-    if ((req as Request & { _body?: boolean })._body) throw new SignedUrlInvalid('Send the upload body as application/octet-stream');
+    if ((req as Request & { _body?: boolean })._body)
+      throw new SignedUrlInvalid('Send the upload body as application/octet-stream');
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) !== grant.s) throw new UploadSizeMismatch(grant.s ?? 0, Number(declared));
+    if (declared !== undefined && Number(declared) !== grant.s)
+      throw new UploadSizeMismatch(grant.s ?? 0, Number(declared));
     const { etag, size } = await this.drivers.local(grant.b).receive(grant, req);
     res.setHeader('ETag', etag);
     res.status(200).json({ etag, size });
   }
 
   @Get(':token')
-  async get(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async get(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const grant = this.drivers.signer.verify(token);
-    if (grant.op !== 'get' || !UUID.test(grant.b)) throw new SignedUrlInvalid('This signed URL does not allow downloads');
+    if (grant.op !== 'get' || !UUID.test(grant.b))
+      throw new SignedUrlInvalid('This signed URL does not allow downloads');
     const driver = this.drivers.local(grant.b);
     const head = await driver.head(grant.k);
     if (!head) throw new StorageObjectNotFound(grant.k);
@@ -67,7 +84,10 @@ export class LocalStorageController {
 }
 
 /** One `bytes=` range (the first, if several are asked for); null means the whole object. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'unsatisfiable' {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)(?:,|$)/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;

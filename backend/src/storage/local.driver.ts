@@ -256,7 +256,8 @@ export class LocalDriver implements StorageDriver {
         await fsp.writeFile(file, PROBE_BODY);
       },
       read: async () => {
-        if ((await fsp.readFile(file, 'utf8')) !== PROBE_BODY) throw new Error('read back different bytes');
+        if ((await fsp.readFile(file, 'utf8')) !== PROBE_BODY)
+          throw new Error('read back different bytes');
       },
       delete: () => fsp.rm(file),
     });

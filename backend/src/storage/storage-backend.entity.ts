@@ -1,4 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 
 export type StorageKind = 'local' | 's3' | 'azure';
 
@@ -10,7 +16,8 @@ export class StorageBackend {
   @Column() name: string;
   @Column('varchar') kind: StorageKind;
   @Column('jsonb') config: Record<string, unknown>;
-  @Column('text', { name: 'credentials_encrypted', nullable: true, select: false }) credentialsEncrypted: string | null;
+  @Column('text', { name: 'credentials_encrypted', nullable: true, select: false })
+  credentialsEncrypted: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -40,16 +40,28 @@ export interface StorageDriver {
   readonly kind: 'local' | 's3' | 'azure';
 
   /** Signed single-request upload of the whole object (small files). */
-  signPut(key: string, opts: { size: number; contentType: string; ttlSec: number }): Promise<SignedRequest>;
+  signPut(
+    key: string,
+    opts: { size: number; contentType: string; ttlSec: number },
+  ): Promise<SignedRequest>;
 
   /** Starts a multipart upload; returns the store's upload id (S3 UploadId, Azure a generated id, local a directory id). */
   createMultipart(key: string, opts: { contentType: string }): Promise<string>;
   /** Signed upload of one part (1-based). The response's ETag header is the part's etag. */
-  signPart(key: string, uploadId: string, partNumber: number, opts: { size: number; ttlSec: number }): Promise<SignedRequest>;
+  signPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    opts: { size: number; ttlSec: number },
+  ): Promise<SignedRequest>;
   /** Parts already stored for an upload — lets a client resume without re-sending them. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
   /** Joins the parts into the final object. */
-  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
 
   /** Signed download; supports HTTP Range. `fileName` sets Content-Disposition. */

@@ -28,7 +28,10 @@ export class StorageDriversService {
 
   /** The driver of a backend; throws 404 when the backend does not exist. */
   async forBackend(backendId: string): Promise<StorageDriver> {
-    const rows: { id: string; kind: StorageKind }[] = await this.db.query('SELECT id, kind FROM storage_backends WHERE id = $1', [backendId]);
+    const rows: { id: string; kind: StorageKind }[] = await this.db.query(
+      'SELECT id, kind FROM storage_backends WHERE id = $1',
+      [backendId],
+    );
     const row = rows[0];
     if (!row) throw new NotFound('Storage backend', backendId);
     switch (row.kind) {
@@ -49,7 +52,12 @@ export class StorageDriversService {
   local(backendId: string): LocalDriver {
     let d = this.locals.get(backendId);
     if (!d) {
-      d = new LocalDriver(backendId, path.join(this.config.storageDir, backendId), this.signer, () => this.config.publicUrl);
+      d = new LocalDriver(
+        backendId,
+        path.join(this.config.storageDir, backendId),
+        this.signer,
+        () => this.config.publicUrl,
+      );
       this.locals.set(backendId, d);
     }
     return d;

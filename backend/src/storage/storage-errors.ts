@@ -41,7 +41,11 @@ export class StorageAccessDenied extends StorageError {
 /** A storage backend kind without a driver in this build. */
 export class StorageKindUnsupported extends StorageError {
   constructor(kind: string) {
-    super(501, 'storage_kind_unsupported', `Storage backends of kind "${kind}" are not supported by this server yet`);
+    super(
+      501,
+      'storage_kind_unsupported',
+      `Storage backends of kind "${kind}" are not supported by this server yet`,
+    );
   }
 }
 
@@ -61,7 +65,11 @@ export class SignedUrlExpired extends StorageError {
 /** An uploaded body whose length differs from the size the URL was signed for. */
 export class UploadSizeMismatch extends StorageError {
   constructor(expected: number, got: number) {
-    super(got > expected ? 413 : 400, 'upload_size_mismatch', `Expected exactly ${expected} bytes, received ${got > expected ? 'more' : got}`);
+    super(
+      got > expected ? 413 : 400,
+      'upload_size_mismatch',
+      `Expected exactly ${expected} bytes, received ${got > expected ? 'more' : got}`,
+    );
   }
 }
 

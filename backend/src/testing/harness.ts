@@ -53,9 +53,16 @@ async function dropDatabase(url: string): Promise<void> {
   await client.end();
 }
 
-export async function startTestApp(env: Record<string, string> = {}, reuse?: { dataDir: string; databaseUrl: string | null; secretKey: string }): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  reuse?: { dataDir: string; databaseUrl: string | null; secretKey: string },
+): Promise<TestApp> {
   const dataDir = reuse?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-test-'));
-  const databaseUrl = reuse ? reuse.databaseUrl : TEST_DATABASE_URL ? await createDatabase(TEST_DATABASE_URL) : null;
+  const databaseUrl = reuse
+    ? reuse.databaseUrl
+    : TEST_DATABASE_URL
+      ? await createDatabase(TEST_DATABASE_URL)
+      : null;
   const secretKey = reuse?.secretKey ?? randomBytes(32).toString('hex');
   const adminPassword = 'admin-password-1';
   const config = loadConfig({

@@ -6,7 +6,12 @@ export interface HttpResult<T = any> {
 }
 
 export function http(baseURL: string, token?: string) {
-  const call = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> => {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> => {
     const res = await fetch(baseURL + path, {
       method,
       headers: {
@@ -27,7 +32,8 @@ export function http(baseURL: string, token?: string) {
   };
   return {
     get: <T = any>(p: string, h?: Record<string, string>) => call<T>('GET', p, undefined, h),
-    post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) => call<T>('POST', p, b ?? {}, h),
+    post: <T = any>(p: string, b?: unknown, h?: Record<string, string>) =>
+      call<T>('POST', p, b ?? {}, h),
     patch: <T = any>(p: string, b?: unknown) => call<T>('PATCH', p, b ?? {}),
     put: <T = any>(p: string, b?: unknown) => call<T>('PUT', p, b ?? {}),
     delete: <T = any>(p: string) => call<T>('DELETE', p),
@@ -41,10 +47,18 @@ export type Http = ReturnType<typeof http>;
 export async function signupUser(baseURL: string, email: string, password = 'password-123') {
   const anon = http(baseURL);
   const s = await anon.post('/v1/auth/signup', { email, password, fullName: email.split('@')[0] });
-  if (s.status !== 201) throw new Error(`signup ${email} failed: ${s.status} ${JSON.stringify(s.body)}`);
+  if (s.status !== 201)
+    throw new Error(`signup ${email} failed: ${s.status} ${JSON.stringify(s.body)}`);
   const client = http(baseURL, s.body.accessToken);
   const orgs = await client.get('/v1/organizations');
   const org = orgs.body[0];
   const orbits = await client.get(`/v1/organizations/${org.id}/orbits`);
-  return { client, token: s.body.accessToken as string, user: s.body.user, org, orbit: orbits.body[0], session: s.body };
+  return {
+    client,
+    token: s.body.accessToken as string,
+    user: s.body.user,
+    org,
+    orbit: orbits.body[0],
+    session: s.body,
+  };
 }

@@ -3,7 +3,10 @@ import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../common/auth/principal.js';
 
 /** Answers why a track cannot be deleted now (e.g. "deployed as deployment X"), or null. */
-export type TrackDeleteChecker = (m: EntityManager, track: { id: string; orbitId: string }) => Promise<string | null>;
+export type TrackDeleteChecker = (
+  m: EntityManager,
+  track: { id: string; orbitId: string },
+) => Promise<string | null>;
 
 /** What an alias move tells listeners (deploy-by-alias follows these). */
 export interface AliasMovedEvent {
@@ -19,7 +22,11 @@ export interface AliasMovedEvent {
 }
 
 /** Runs inside the move's transaction: throwing refuses the move. */
-export type AliasMovedListener = (ctx: RequestContext, m: EntityManager, e: AliasMovedEvent) => Promise<void>;
+export type AliasMovedListener = (
+  ctx: RequestContext,
+  m: EntityManager,
+  e: AliasMovedEvent,
+) => Promise<void>;
 
 /**
  * Extension points other features register with at startup (`onModuleInit`), so tracks need not
@@ -40,7 +47,10 @@ export class TrackHooks {
   }
 
   /** The first reason a registered checker gives, else the built-in deployments-table check. */
-  async whyNotDeletable(m: EntityManager, track: { id: string; orbitId: string }): Promise<string | null> {
+  async whyNotDeletable(
+    m: EntityManager,
+    track: { id: string; orbitId: string },
+  ): Promise<string | null> {
     for (const check of this.deleteCheckers) {
       const why = await check(m, track);
       if (why) return why;

@@ -13,7 +13,14 @@ import { compareArtifacts } from '../lineage/compare.js';
 import type { CompareResponseDto, ModelCardResponseDto } from '../lineage/dto/lineage.dto.js';
 import { LineageService } from '../lineage/lineage.service.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
-import type { TrackCreateDto, TrackQueryDto, TrackResponseDto, TrackUpdateDto, TrackVersionCreateDto, TrackVersionResponseDto } from './dto/track.dto.js';
+import type {
+  TrackCreateDto,
+  TrackQueryDto,
+  TrackResponseDto,
+  TrackUpdateDto,
+  TrackVersionCreateDto,
+  TrackVersionResponseDto,
+} from './dto/track.dto.js';
 import { TrackHooks } from './track-hooks.js';
 
 interface TrackRow {
@@ -88,7 +95,12 @@ export class TracksService implements OnModuleInit {
     });
   }
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: TrackCreateDto): Promise<TrackResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: TrackCreateDto,
+  ): Promise<TrackResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'create']);
     const id = await this.db.transaction(async (m) => {
       try {
@@ -97,7 +109,18 @@ export class TracksService implements OnModuleInit {
           [orgId, orbitId, dto.name.trim(), dto.description ?? '', dto.tags ?? [], userIdOf(ctx)],
         );
         const tid = rows[0]!.id;
-        await this.audit.record(ctx, { action: 'track.create', resourceType: 'track', resourceId: tid, organizationId: orgId, orbitId, details: { name: dto.name } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'track.create',
+            resourceType: 'track',
+            resourceId: tid,
+            organizationId: orgId,
+            orbitId,
+            details: { name: dto.name },
+          },
+          m,
+        );
         return tid;
       } catch (e) {
         if (isUniqueViolation(e)) throw nameTaken(dto.name);
@@ -107,7 +130,12 @@ export class TracksService implements OnModuleInit {
     return this.fetch(orbitId, id);
   }
 
-  async list(ctx: RequestContext, orgId: string, orbitId: string, q: TrackQueryDto): Promise<Page<TrackResponseDto>> {
+  async list(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    q: TrackQueryDto,
+  ): Promise<Page<TrackResponseDto>> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'list']);
     const limit = q.limit ?? 50;
     const scope = JSON.stringify(['tracks', orbitId, q.search ?? null, q.tag ?? null]);
@@ -124,7 +152,9 @@ export class TracksService implements OnModuleInit {
     }
     if (after) {
       params.push(after[0], after[1]);
-      where.push(`(t.created_at, t.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(
+        `(t.created_at, t.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
     params.push(limit + 1);
     const rows: (TrackRow & { cursor_at: string })[] = await this.db.query(
@@ -134,15 +164,30 @@ export class TracksService implements OnModuleInit {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toResponse), nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.cursor_at, last.id]) : null };
+    return {
+      items: page.map(toResponse),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor(scope, [last.cursor_at, last.id]) : null,
+    };
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<TrackResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<TrackResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
     return this.fetch(orbitId, id);
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, id: string, dto: TrackUpdateDto): Promise<TrackResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    dto: TrackUpdateDto,
+  ): Promise<TrackResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'update']);
     await this.db.transaction(async (m) => {
       try {
@@ -156,7 +201,18 @@ export class TracksService implements OnModuleInit {
         if (isUniqueViolation(e)) throw nameTaken(dto.name ?? '');
         throw e;
       }
-      await this.audit.record(ctx, { action: 'track.update', resourceType: 'track', resourceId: id, organizationId: orgId, orbitId, details: { ...dto } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'track.update',
+          resourceType: 'track',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { ...dto },
+        },
+        m,
+      );
     });
     return this.fetch(orbitId, id);
   }
@@ -168,7 +224,17 @@ export class TracksService implements OnModuleInit {
       await this.lock(m, orbitId, id);
       const why = await this.hooks.whyNotDeletable(m, { id, orbitId });
       if (why) throw new Conflict('track_deployed', `The track cannot be deleted: ${why}`);
-      await this.audit.record(ctx, { action: 'track.delete', resourceType: 'track', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'track.delete',
+          resourceType: 'track',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
       await m.query('DELETE FROM tracks WHERE id = $1 AND orbit_id = $2', [id, orbitId]);
     });
   }
@@ -178,16 +244,32 @@ export class TracksService implements OnModuleInit {
    * row, bumped under its lock in this transaction: concurrent adds queue, and a failed add rolls
    * its bump back, so versions are 1, 2, 3… without gaps.
    */
-  async addVersion(ctx: RequestContext, orgId: string, orbitId: string, trackId: string, dto: TrackVersionCreateDto): Promise<TrackVersionResponseDto> {
+  async addVersion(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+    dto: TrackVersionCreateDto,
+  ): Promise<TrackVersionResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'update']);
     const versionId = await this.db.transaction(async (m) => {
       const track = await this.lock(m, orbitId, trackId);
       const artifact = await this.facts.get(orbitId, dto.artifactId, m);
       if (artifact.status !== 'uploaded') {
-        throw new Conflict('artifact_not_uploaded', `Artifact ${artifact.id} is ${artifact.status}; only uploaded artifacts can become versions`);
+        throw new Conflict(
+          'artifact_not_uploaded',
+          `Artifact ${artifact.id} is ${artifact.status}; only uploaded artifacts can become versions`,
+        );
       }
-      const dup: { version: number }[] = await m.query('SELECT version FROM track_versions WHERE track_id = $1 AND artifact_id = $2', [trackId, dto.artifactId]);
-      if (dup[0]) throw new Conflict('artifact_already_in_track', `Artifact ${dto.artifactId} already is version ${dup[0].version} of this track`);
+      const dup: { version: number }[] = await m.query(
+        'SELECT version FROM track_versions WHERE track_id = $1 AND artifact_id = $2',
+        [trackId, dto.artifactId],
+      );
+      if (dup[0])
+        throw new Conflict(
+          'artifact_already_in_track',
+          `Artifact ${dto.artifactId} already is version ${dup[0].version} of this track`,
+        );
       // UPDATE … RETURNING answers [rows, affected] through TypeORM.
       const [[{ version }]] = (await m.query(
         'UPDATE tracks SET next_version = next_version + 1, updated_at = now() WHERE id = $1 RETURNING next_version - 1 AS version',
@@ -199,14 +281,44 @@ export class TracksService implements OnModuleInit {
         [orgId, orbitId, trackId, version, dto.artifactId, dto.note ?? '', userIdOf(ctx)],
       );
       const vid = rows[0]!.id;
-      await this.audit.record(ctx, { action: 'track.version_add', resourceType: 'track', resourceId: trackId, organizationId: orgId, orbitId, details: { version, artifactId: dto.artifactId } }, m);
-      await this.webhooks.emit(ctx, orbitId, 'track.version_added', { trackId, trackName: track.name, version, versionId: vid, artifactId: dto.artifactId, artifactName: artifact.name }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'track.version_add',
+          resourceType: 'track',
+          resourceId: trackId,
+          organizationId: orgId,
+          orbitId,
+          details: { version, artifactId: dto.artifactId },
+        },
+        m,
+      );
+      await this.webhooks.emit(
+        ctx,
+        orbitId,
+        'track.version_added',
+        {
+          trackId,
+          trackName: track.name,
+          version,
+          versionId: vid,
+          artifactId: dto.artifactId,
+          artifactName: artifact.name,
+        },
+        m,
+      );
       return vid;
     });
     return (await this.versions('v.id = $1 AND v.orbit_id = $2', [versionId, orbitId]))[0]!;
   }
 
-  async listVersions(ctx: RequestContext, orgId: string, orbitId: string, trackId: string, q: PageQueryDto): Promise<Page<TrackVersionResponseDto>> {
+  async listVersions(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+    q: PageQueryDto,
+  ): Promise<Page<TrackVersionResponseDto>> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
     await this.fetch(orbitId, trackId);
     const limit = q.limit ?? 50;
@@ -218,12 +330,25 @@ export class TracksService implements OnModuleInit {
     );
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page, nextCursor: items.length > limit && last ? encodeCursor(scope, [last.version]) : null };
+    return {
+      items: page,
+      nextCursor: items.length > limit && last ? encodeCursor(scope, [last.version]) : null,
+    };
   }
 
-  async getVersion(ctx: RequestContext, orgId: string, orbitId: string, trackId: string, version: number): Promise<TrackVersionResponseDto> {
+  async getVersion(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+    version: number,
+  ): Promise<TrackVersionResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
-    const [v] = await this.versions('v.track_id = $1 AND v.orbit_id = $2 AND v.version = $3', [trackId, orbitId, version]);
+    const [v] = await this.versions('v.track_id = $1 AND v.orbit_id = $2 AND v.version = $3', [
+      trackId,
+      orbitId,
+      version,
+    ]);
     if (!v) {
       await this.fetch(orbitId, trackId);
       throw new NotFound('Track version', String(version));
@@ -232,57 +357,104 @@ export class TracksService implements OnModuleInit {
   }
 
   /** Compares versions (default: the latest 20) and adds every numeric metric's trend over all versions. */
-  async compare(ctx: RequestContext, orgId: string, orbitId: string, trackId: string, versions?: number[]): Promise<CompareResponseDto> {
+  async compare(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+    versions?: number[],
+  ): Promise<CompareResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
     await this.fetch(orbitId, trackId);
-    const all: { version: number; artifact_id: string; metrics: Record<string, unknown> }[] = await this.db.query(
-      `SELECT v.version, v.artifact_id, a.metrics FROM track_versions v JOIN artifacts a ON a.id = v.artifact_id
+    const all: { version: number; artifact_id: string; metrics: Record<string, unknown> }[] =
+      await this.db.query(
+        `SELECT v.version, v.artifact_id, a.metrics FROM track_versions v JOIN artifacts a ON a.id = v.artifact_id
         WHERE v.track_id = $1 AND v.orbit_id = $2 ORDER BY v.version`,
-      [trackId, orbitId],
-    );
+        [trackId, orbitId],
+      );
     const wanted = versions?.length ? versions : all.slice(-20).map((v) => v.version);
     const chosen = wanted.map((n) => {
       const v = all.find((x) => x.version === n);
       if (!v) throw new NotFound('Track version', String(n));
       return v;
     });
-    const facts = await this.facts.inOrbit(orbitId, chosen.map((v) => v.artifact_id));
-    const out = compareArtifacts(facts, chosen.map((v) => v.version));
+    const facts = await this.facts.inOrbit(
+      orbitId,
+      chosen.map((v) => v.artifact_id),
+    );
+    const out = compareArtifacts(
+      facts,
+      chosen.map((v) => v.version),
+    );
     const keys = [...new Set(all.flatMap((v) => Object.keys(v.metrics ?? {})))].sort();
     out.trend = keys
       .map((key) => ({
         key,
-        points: all.filter((v) => typeof v.metrics?.[key] === 'number').map((v) => ({ version: v.version, value: v.metrics[key] as number })),
+        points: all
+          .filter((v) => typeof v.metrics?.[key] === 'number')
+          .map((v) => ({ version: v.version, value: v.metrics[key] as number })),
       }))
       .filter((t) => t.points.length > 0);
     return out;
   }
 
-  async getCard(ctx: RequestContext, orgId: string, orbitId: string, trackId: string): Promise<ModelCardResponseDto> {
+  async getCard(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+  ): Promise<ModelCardResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
     await this.fetch(orbitId, trackId);
     return this.lineage.readCard('track_id', orbitId, trackId);
   }
 
-  async putCard(ctx: RequestContext, orgId: string, orbitId: string, trackId: string, markdown: string): Promise<ModelCardResponseDto> {
+  async putCard(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    trackId: string,
+    markdown: string,
+  ): Promise<ModelCardResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['track', 'update']);
     await this.db.transaction(async (m) => {
       await this.lock(m, orbitId, trackId);
       await this.lineage.writeCard(m, ctx, 'track_id', orgId, orbitId, trackId, markdown);
-      await this.audit.record(ctx, { action: 'track.card_update', resourceType: 'track', resourceId: trackId, organizationId: orgId, orbitId, details: { length: markdown.length } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'track.card_update',
+          resourceType: 'track',
+          resourceId: trackId,
+          organizationId: orgId,
+          orbitId,
+          details: { length: markdown.length },
+        },
+        m,
+      );
     });
     return this.lineage.readCard('track_id', orbitId, trackId);
   }
 
   /** Locks the track row for the transaction, or 404. */
-  async lock(m: EntityManager, orbitId: string, trackId: string): Promise<{ id: string; name: string }> {
-    const rows: { id: string; name: string }[] = await m.query('SELECT id, name FROM tracks WHERE id = $1 AND orbit_id = $2 FOR UPDATE', [trackId, orbitId]);
+  async lock(
+    m: EntityManager,
+    orbitId: string,
+    trackId: string,
+  ): Promise<{ id: string; name: string }> {
+    const rows: { id: string; name: string }[] = await m.query(
+      'SELECT id, name FROM tracks WHERE id = $1 AND orbit_id = $2 FOR UPDATE',
+      [trackId, orbitId],
+    );
     if (!rows[0]) throw new NotFound('Track', trackId);
     return rows[0];
   }
 
   private async fetch(orbitId: string, id: string): Promise<TrackResponseDto> {
-    const rows: TrackRow[] = await this.db.query(`${TRACK_SELECT} WHERE t.id = $1 AND t.orbit_id = $2`, [id, orbitId]);
+    const rows: TrackRow[] = await this.db.query(
+      `${TRACK_SELECT} WHERE t.id = $1 AND t.orbit_id = $2`,
+      [id, orbitId],
+    );
     if (!rows[0]) throw new NotFound('Track', id);
     return toResponse(rows[0]);
   }
@@ -313,7 +485,9 @@ export class TracksService implements OnModuleInit {
 }
 
 export function userIdOf(ctx: RequestContext): string | null {
-  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+    ? ctx.principal.userId
+    : null;
 }
 
 function nameTaken(name: string): Conflict {

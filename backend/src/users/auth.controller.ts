@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -21,7 +27,11 @@ export class AuthController {
   @Public()
   @Post('signup')
   @ApiCreatedResponse({ type: SessionResponseDto })
-  async signup(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() dto: SignupDto): Promise<SessionResponseDto> {
+  async signup(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() dto: SignupDto,
+  ): Promise<SessionResponseDto> {
     return this.withCookies(res, await this.auth.signup(anonymous(req), dto));
   }
 
@@ -30,7 +40,11 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiTooManyRequestsResponse({ description: 'Too many failed attempts; see Retry-After' })
-  async signin(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() dto: SigninDto): Promise<SessionResponseDto> {
+  async signin(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() dto: SigninDto,
+  ): Promise<SessionResponseDto> {
     return this.withCookies(res, await this.auth.signin(anonymous(req), dto));
   }
 
@@ -38,15 +52,26 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: SessionResponseDto })
-  async refresh(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() dto: RefreshDto): Promise<SessionResponseDto> {
-    return this.withCookies(res, await this.auth.refresh(dto.refreshToken ?? cookie(req, REFRESH_COOKIE)));
+  async refresh(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() dto: RefreshDto,
+  ): Promise<SessionResponseDto> {
+    return this.withCookies(
+      res,
+      await this.auth.refresh(dto.refreshToken ?? cookie(req, REFRESH_COOKIE)),
+    );
   }
 
   @Public()
   @Post('signout')
   @HttpCode(204)
   @ApiNoContentResponse()
-  async signout(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() dto: RefreshDto): Promise<void> {
+  async signout(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() dto: RefreshDto,
+  ): Promise<void> {
     await this.auth.signout(dto.refreshToken ?? cookie(req, REFRESH_COOKIE));
     res.clearCookie(ACCESS_COOKIE, { path: '/' });
     res.clearCookie(REFRESH_COOKIE, { path: '/v1/auth' });
@@ -55,7 +80,11 @@ export class AuthController {
   private withCookies(res: Response, s: SessionResponseDto): SessionResponseDto {
     const base = { httpOnly: true, secure: this.config.cookieSecure, sameSite: 'strict' as const };
     res.cookie(ACCESS_COOKIE, s.accessToken, { ...base, path: '/', maxAge: s.expiresIn * 1000 });
-    res.cookie(REFRESH_COOKIE, s.refreshToken, { ...base, path: '/v1/auth', maxAge: this.config.refreshTokenTtlSec * 1000 });
+    res.cookie(REFRESH_COOKIE, s.refreshToken, {
+      ...base,
+      path: '/v1/auth',
+      maxAge: this.config.refreshTokenTtlSec * 1000,
+    });
     return s;
   }
 }

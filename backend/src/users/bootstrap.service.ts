@@ -29,17 +29,29 @@ export class BootstrapService {
 
   /** On an empty database, creates the admin with an organization and a default orbit. Idempotent. */
   async ensureAdmin(): Promise<BootstrapResult> {
-    const [{ n }] = (await this.db.query('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
+    const [{ n }] = (await this.db.query('SELECT count(*)::int AS n FROM users')) as [
+      { n: number },
+    ];
     if (n > 0) {
       await this.satellites.ensureLocal(this.config.dataDir, this.config.adminEmail);
-      return { created: false, email: this.config.adminEmail, password: null, organizationId: null };
+      return {
+        created: false,
+        email: this.config.adminEmail,
+        password: null,
+        organizationId: null,
+      };
     }
     const generated = this.config.adminPassword ? null : randomBytes(12).toString('base64url');
     const password = this.config.adminPassword ?? generated!;
     const organizationId = await this.db.transaction(async (m) => {
       const user = await this.auth.createUser(m, this.config.adminEmail, password, 'Admin', true);
       const ctx = systemContext();
-      return this.organizations.createPersonal({ ...ctx, principal: { kind: 'user', userId: user.id, email: user.email, via: 'jwt' } }, m, user, 'Default');
+      return this.organizations.createPersonal(
+        { ...ctx, principal: { kind: 'user', userId: user.id, email: user.email, via: 'jwt' } },
+        m,
+        user,
+        'Default',
+      );
     });
     // The local satellite `npm start` runs reads its key from the data dir.
     await this.satellites.ensureLocal(this.config.dataDir, this.config.adminEmail);

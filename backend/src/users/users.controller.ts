@@ -1,5 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Ctx, CurrentUser, SessionOnly } from '../common/auth/decorators.js';
 import type { RequestContext, UserPrincipal } from '../common/auth/principal.js';
 import { ApiKeysService } from './api-keys.service.js';
@@ -24,7 +41,11 @@ export class UsersController {
 
   @Patch()
   @ApiOkResponse({ type: UserResponseDto })
-  update(@Ctx() ctx: RequestContext, @CurrentUser() user: UserPrincipal, @Body() dto: UserUpdateDto): Promise<UserResponseDto> {
+  update(
+    @Ctx() ctx: RequestContext,
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: UserUpdateDto,
+  ): Promise<UserResponseDto> {
     return this.users.update(ctx, user, dto);
   }
 
@@ -32,14 +53,25 @@ export class UsersController {
   @SessionOnly()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Password changed; all refresh tokens are revoked.' })
-  changePassword(@Ctx() ctx: RequestContext, @CurrentUser() user: UserPrincipal, @Body() dto: PasswordChangeDto): Promise<void> {
+  changePassword(
+    @Ctx() ctx: RequestContext,
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: PasswordChangeDto,
+  ): Promise<void> {
     return this.users.changePassword(ctx, user, dto);
   }
 
   @Post('api-keys')
   @SessionOnly()
-  @ApiCreatedResponse({ type: ApiKeyCreatedDto, description: 'The key is in `key`, shown only once.' })
-  createApiKey(@Ctx() ctx: RequestContext, @CurrentUser() user: UserPrincipal, @Body() dto: ApiKeyCreateDto): Promise<ApiKeyCreatedDto> {
+  @ApiCreatedResponse({
+    type: ApiKeyCreatedDto,
+    description: 'The key is in `key`, shown only once.',
+  })
+  createApiKey(
+    @Ctx() ctx: RequestContext,
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: ApiKeyCreateDto,
+  ): Promise<ApiKeyCreatedDto> {
     return this.apiKeys.create(ctx, user, dto);
   }
 
@@ -52,7 +84,11 @@ export class UsersController {
   @Delete('api-keys/:id')
   @HttpCode(204)
   @ApiNoContentResponse()
-  revokeApiKey(@Ctx() ctx: RequestContext, @CurrentUser() user: UserPrincipal, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+  revokeApiKey(
+    @Ctx() ctx: RequestContext,
+    @CurrentUser() user: UserPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
     return this.apiKeys.revoke(ctx, user, id);
   }
 }

@@ -11,7 +11,11 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, RefreshToken, ApiKey]), OrganizationsModule, SatellitesModule],
+  imports: [
+    TypeOrmModule.forFeature([User, RefreshToken, ApiKey]),
+    OrganizationsModule,
+    SatellitesModule,
+  ],
   controllers: [AuthController, UsersController],
   providers: [AuthService, UsersService, ApiKeysService, BootstrapService],
   exports: [AuthService, ApiKeysService, BootstrapService],

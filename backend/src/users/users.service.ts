@@ -23,26 +23,50 @@ export class UsersService {
     return toUserResponse(u);
   }
 
-  async update(ctx: RequestContext, user: UserPrincipal, dto: UserUpdateDto): Promise<UserResponseDto> {
+  async update(
+    ctx: RequestContext,
+    user: UserPrincipal,
+    dto: UserUpdateDto,
+  ): Promise<UserResponseDto> {
     await this.db.transaction(async (m) => {
-      if (dto.fullName !== undefined) await m.update(User, { id: user.userId }, { fullName: dto.fullName.trim() });
-      await this.audit.record(ctx, { action: 'user.update', resourceType: 'user', resourceId: user.userId }, m);
+      if (dto.fullName !== undefined)
+        await m.update(User, { id: user.userId }, { fullName: dto.fullName.trim() });
+      await this.audit.record(
+        ctx,
+        { action: 'user.update', resourceType: 'user', resourceId: user.userId },
+        m,
+      );
     });
     return this.me(user);
   }
 
   /** Changes the password and revokes every refresh token, so other sessions end. */
-  async changePassword(ctx: RequestContext, user: UserPrincipal, dto: PasswordChangeDto): Promise<void> {
-    const u = await this.db.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: user.userId }).getOne();
+  async changePassword(
+    ctx: RequestContext,
+    user: UserPrincipal,
+    dto: PasswordChangeDto,
+  ): Promise<void> {
+    const u = await this.db
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id: user.userId })
+      .getOne();
     if (!u) throw new NotFound('User', user.userId);
     if (!(await verifyPassword(dto.currentPassword, u.passwordHash))) {
-      throw new ValidationFailed('Current password is wrong', [{ field: 'currentPassword', problems: ['is wrong'] }]);
+      throw new ValidationFailed('Current password is wrong', [
+        { field: 'currentPassword', problems: ['is wrong'] },
+      ]);
     }
     const passwordHash = await hashPassword(dto.newPassword);
     await this.db.transaction(async (m) => {
       await m.update(User, { id: user.userId }, { passwordHash });
       await this.auth.revokeAllSessions(m, user.userId);
-      await this.audit.record(ctx, { action: 'user.password_change', resourceType: 'user', resourceId: user.userId }, m);
+      await this.audit.record(
+        ctx,
+        { action: 'user.password_change', resourceType: 'user', resourceId: user.userId },
+        m,
+      );
     });
   }
 }

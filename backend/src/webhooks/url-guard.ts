@@ -8,10 +8,27 @@ import net from 'node:net';
  */
 const PRIVATE = new net.BlockList();
 for (const [a, p] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(a, p, 'ipv4');
-for (const [a, p] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(a, p, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(a, p, 'ipv4');
+for (const [a, p] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(a, p, 'ipv6');
 
 export function isPrivateAddress(ip: string): boolean {
   const family = net.isIP(ip);
@@ -35,7 +52,8 @@ export function parseWebhookUrl(raw: string): URL | string {
   } catch {
     return 'url must be an absolute http(s) URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `url must use http or https, not ${u.protocol.replace(':', '')}`;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return `url must use http or https, not ${u.protocol.replace(':', '')}`;
   if (u.username || u.password) return 'url must not embed credentials';
   if (!u.hostname) return 'url must name a host';
   return u;
@@ -53,10 +71,12 @@ export async function assertDestinationAllowed(u: URL, allowPrivate: boolean): P
   if (allowPrivate) return;
   const host = hostOf(u);
   if (net.isIP(host)) {
-    if (isPrivateAddress(host)) throw new DestinationRefused(`${host} is a loopback or private address`);
+    if (isPrivateAddress(host))
+      throw new DestinationRefused(`${host} is a loopback or private address`);
     return;
   }
-  if (host === 'localhost' || host.endsWith('.localhost')) throw new DestinationRefused(`${host} is a loopback address`);
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    throw new DestinationRefused(`${host} is a loopback address`);
   let addrs: dns.LookupAddress[];
   try {
     addrs = await dns.promises.lookup(host, { all: true });
@@ -64,7 +84,10 @@ export async function assertDestinationAllowed(u: URL, allowPrivate: boolean): P
     return;
   }
   const bad = addrs.find((a) => isPrivateAddress(a.address));
-  if (bad) throw new DestinationRefused(`${host} resolves to ${bad.address}, a loopback or private address`);
+  if (bad)
+    throw new DestinationRefused(
+      `${host} resolves to ${bad.address}, a loopback or private address`,
+    );
 }
 
 /**
@@ -78,9 +101,15 @@ export function guardedLookup(allowPrivate: boolean): net.LookupFunction {
       const list = addresses as dns.LookupAddress[];
       if (!allowPrivate) {
         const bad = list.find((a) => isPrivateAddress(a.address));
-        if (bad) return callback(new DestinationRefused(`${hostname} resolves to ${bad.address}, a private address`), '', 0);
+        if (bad)
+          return callback(
+            new DestinationRefused(`${hostname} resolves to ${bad.address}, a private address`),
+            '',
+            0,
+          );
       }
-      if ((options as dns.LookupOptions).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+      if ((options as dns.LookupOptions).all)
+        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
       const first = list[0];
       if (!first) return callback(new Error(`${hostname} did not resolve`), '', 0);
       callback(null, first.address, first.family);

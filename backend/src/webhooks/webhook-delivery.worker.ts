@@ -1,7 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { decrypt, deriveKey } from '../common/crypto.js';
@@ -134,21 +140,35 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
 
   private async deliver(d: Claimed): Promise<void> {
     if (!d.url || !d.secret_encrypted || !d.enabled) {
-      await this.finish(d, { statusCode: null, error: d.url ? 'webhook disabled' : 'webhook deleted', latencyMs: 0 }, true);
+      await this.finish(
+        d,
+        { statusCode: null, error: d.url ? 'webhook disabled' : 'webhook deleted', latencyMs: 0 },
+        true,
+      );
       return;
     }
-    const body = JSON.stringify({ id: d.id, event: d.event, createdAt: new Date(d.created_at).toISOString(), ...d.payload });
+    const body = JSON.stringify({
+      id: d.id,
+      event: d.event,
+      createdAt: new Date(d.created_at).toISOString(),
+      ...d.payload,
+    });
     let result: AttemptResult;
     try {
       const secret = decrypt(d.secret_encrypted, this.key);
-      result = await this.post(d.url, body, {
-        'content-type': 'application/json',
-        'user-agent': 'Apogee-Webhooks/1',
-        'apogee-event': d.event,
-        'apogee-delivery': d.id,
-        'apogee-webhook-id': d.webhook_id,
-        [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(secret, body),
-      }, this.config.webhooksAllowPrivate || Boolean(d.allow_private));
+      result = await this.post(
+        d.url,
+        body,
+        {
+          'content-type': 'application/json',
+          'user-agent': 'Apogee-Webhooks/1',
+          'apogee-event': d.event,
+          'apogee-delivery': d.id,
+          'apogee-webhook-id': d.webhook_id,
+          [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(secret, body),
+        },
+        this.config.webhooksAllowPrivate || Boolean(d.allow_private),
+      );
     } catch (e) {
       result = { statusCode: null, error: ensureError(e).message.slice(0, 2000), latencyMs: 0 };
     }
@@ -158,7 +178,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
   private async finish(d: Claimed, r: AttemptResult, terminal: boolean): Promise<void> {
     const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
     const giveUp = terminal || (!ok && d.attempts >= d.max_attempts);
-    const backoff = Math.min(MAX_BACKOFF_MS, this.config.webhooksRetryBaseMs * 2 ** (d.attempts - 1));
+    const backoff = Math.min(
+      MAX_BACKOFF_MS,
+      this.config.webhooksRetryBaseMs * 2 ** (d.attempts - 1),
+    );
     const delayMs = Math.round(backoff * (0.8 + Math.random() * 0.4));
     await this.db.transaction(async (m) => {
       await m.query(
@@ -171,19 +194,34 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
                 delivered_at = CASE WHEN $2::varchar = 'succeeded' THEN now() ELSE NULL END,
                 next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
           WHERE id = $1`,
-        [d.id, ok ? 'succeeded' : giveUp ? 'failed' : 'pending', r.statusCode, r.error, ok || giveUp ? 0 : delayMs],
+        [
+          d.id,
+          ok ? 'succeeded' : giveUp ? 'failed' : 'pending',
+          r.statusCode,
+          r.error,
+          ok || giveUp ? 0 : delayMs,
+        ],
       );
     });
   }
 
-  private post(rawUrl: string, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<AttemptResult> {
+  private post(
+    rawUrl: string,
+    body: string,
+    headers: Record<string, string>,
+    allowPrivate: boolean,
+  ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const u = parseWebhookUrl(rawUrl);
     if (typeof u === 'string') return Promise.resolve({ statusCode: null, error: u, latencyMs: 0 });
     const host = u.hostname.replace(/^\[|\]$/g, '');
     if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) {
-      return Promise.resolve({ statusCode: null, error: `${host} is a private address; deliveries there are not allowed`, latencyMs: 0 });
+      return Promise.resolve({
+        statusCode: null,
+        error: `${host} is a private address; deliveries there are not allowed`,
+        latencyMs: 0,
+      });
     }
     const client = u.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
@@ -199,12 +237,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnApplicat
         (res) => {
           // The body is not needed; read at most a little of it so the socket can close.
           res.resume();
-          res.on('end', () => resolve({ statusCode: res.statusCode ?? null, error: null, latencyMs: elapsed() }));
-          res.on('error', (e) => resolve({ statusCode: res.statusCode ?? null, error: e.message, latencyMs: elapsed() }));
+          res.on('end', () =>
+            resolve({ statusCode: res.statusCode ?? null, error: null, latencyMs: elapsed() }),
+          );
+          res.on('error', (e) =>
+            resolve({ statusCode: res.statusCode ?? null, error: e.message, latencyMs: elapsed() }),
+          );
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no response within ${this.config.webhooksTimeoutMs} ms`)));
-      req.on('error', (e) => resolve({ statusCode: null, error: e.message.slice(0, 2000), latencyMs: elapsed() }));
+      req.on('timeout', () =>
+        req.destroy(new Error(`no response within ${this.config.webhooksTimeoutMs} ms`)),
+      );
+      req.on('error', (e) =>
+        resolve({ statusCode: null, error: e.message.slice(0, 2000), latencyMs: elapsed() }),
+      );
       req.end(body);
     });
   }

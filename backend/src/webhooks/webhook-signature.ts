@@ -16,10 +16,21 @@ export function signatureHeader(secret: string, body: string, now = Date.now()):
  * Verifies a received `Apogee-Signature` header (what a receiver does). `toleranceSec` bounds the
  * age of the timestamp, which is what defeats replays of a captured delivery.
  */
-export function verifySignature(secret: string, header: string, body: string, toleranceSec = 300, now = Date.now()): boolean {
-  const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+export function verifySignature(
+  secret: string,
+  header: string,
+  body: string,
+  toleranceSec = 300,
+  now = Date.now(),
+): boolean {
+  const parts = Object.fromEntries(
+    header.split(',').map((p) => p.trim().split('=', 2) as [string, string]),
+  );
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1 || !/^[0-9a-f]{64}$/.test(parts.v1)) return false;
   if (Math.abs(now / 1000 - t) > toleranceSec) return false;
-  return timingSafeEqual(Buffer.from(parts.v1, 'hex'), Buffer.from(signatureOf(secret, t, body), 'hex'));
+  return timingSafeEqual(
+    Buffer.from(parts.v1, 'hex'),
+    Buffer.from(signatureOf(secret, t, body), 'hex'),
+  );
 }

@@ -48,10 +48,17 @@ interface DeliveryRow {
   delivered_at: Date | null;
   payload: Record<string, unknown>;
   created_at: Date;
-  attempt_log: { attempt: number; status_code: number | null; error: string | null; latency_ms: number; created_at: string }[];
+  attempt_log: {
+    attempt: number;
+    status_code: number | null;
+    error: string | null;
+    latency_ms: number;
+    created_at: string;
+  }[];
 }
 
-const WEBHOOK_COLUMNS = 'id, organization_id, orbit_id, name, url, events, enabled, created_at, updated_at';
+const WEBHOOK_COLUMNS =
+  'id, organization_id, orbit_id, name, url, events, enabled, created_at, updated_at';
 
 /**
  * Orbit webhooks and the one way other modules announce events: {@link WebhooksService.emit}
@@ -76,28 +83,62 @@ export class WebhooksService {
    * the transaction that makes the change, so the deliveries exist if and only if it commits.
    * Answers how many deliveries were queued.
    */
-  async emit(ctx: RequestContext, orbitId: string, event: WebhookEvent, payload: Record<string, unknown>, manager: EntityManager = this.db.manager): Promise<number> {
+  async emit(
+    ctx: RequestContext,
+    orbitId: string,
+    event: WebhookEvent,
+    payload: Record<string, unknown>,
+    manager: EntityManager = this.db.manager,
+  ): Promise<number> {
     const hooks: { id: string; organization_id: string }[] = await manager.query(
       'SELECT id, organization_id FROM webhooks WHERE orbit_id = $1 AND enabled AND $2 = ANY(events)',
       [orbitId, event],
     );
-    for (const h of hooks) await this.enqueue(manager, ctx, h.id, h.organization_id, orbitId, event, payload);
+    for (const h of hooks)
+      await this.enqueue(manager, ctx, h.id, h.organization_id, orbitId, event, payload);
     if (hooks.length) this.worker.kickSoon();
     return hooks.length;
   }
 
-  private async enqueue(m: EntityManager, ctx: RequestContext, webhookId: string, orgId: string, orbitId: string, event: DeliveredEvent, data: Record<string, unknown>): Promise<string> {
+  private async enqueue(
+    m: EntityManager,
+    ctx: RequestContext,
+    webhookId: string,
+    orgId: string,
+    orbitId: string,
+    event: DeliveredEvent,
+    data: Record<string, unknown>,
+  ): Promise<string> {
     const p = ctx.principal;
-    const actor = p.kind === 'satellite' ? { type: 'satellite', id: p.satelliteId } : { type: p.email === 'system' ? 'system' : p.via === 'api_key' ? 'api_key' : 'user', id: p.userId, email: p.email };
+    const actor =
+      p.kind === 'satellite'
+        ? { type: 'satellite', id: p.satelliteId }
+        : {
+            type: p.email === 'system' ? 'system' : p.via === 'api_key' ? 'api_key' : 'user',
+            id: p.userId,
+            email: p.email,
+          };
     const rows: { id: string }[] = await m.query(
       `INSERT INTO webhook_deliveries (organization_id, orbit_id, webhook_id, event, payload, max_attempts)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [orgId, orbitId, webhookId, event, JSON.stringify({ organizationId: orgId, orbitId, actor, data }), this.config.webhooksMaxAttempts],
+      [
+        orgId,
+        orbitId,
+        webhookId,
+        event,
+        JSON.stringify({ organizationId: orgId, orbitId, actor, data }),
+        this.config.webhooksMaxAttempts,
+      ],
     );
     return rows[0]!.id;
   }
 
-  async create(ctx: RequestContext, orgId: string, orbitId: string, dto: WebhookCreateDto): Promise<WebhookCreatedResponseDto> {
+  async create(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    dto: WebhookCreateDto,
+  ): Promise<WebhookCreatedResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'create']);
     const url = await this.checkUrl(orgId, dto.url);
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
@@ -106,13 +147,37 @@ export class WebhooksService {
         const rows: { id: string }[] = await m.query(
           `INSERT INTO webhooks (organization_id, orbit_id, name, url, events, secret_encrypted, enabled, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-          [orgId, orbitId, dto.name.trim(), url, dto.events, encrypt(secret, this.key), dto.enabled ?? true, userIdOf(ctx)],
+          [
+            orgId,
+            orbitId,
+            dto.name.trim(),
+            url,
+            dto.events,
+            encrypt(secret, this.key),
+            dto.enabled ?? true,
+            userIdOf(ctx),
+          ],
         );
         const wid = rows[0]!.id;
-        await this.audit.record(ctx, { action: 'webhook.create', resourceType: 'webhook', resourceId: wid, organizationId: orgId, orbitId, details: { name: dto.name, url, events: dto.events } }, m);
+        await this.audit.record(
+          ctx,
+          {
+            action: 'webhook.create',
+            resourceType: 'webhook',
+            resourceId: wid,
+            organizationId: orgId,
+            orbitId,
+            details: { name: dto.name, url, events: dto.events },
+          },
+          m,
+        );
         return wid;
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('webhook_name_taken', `A webhook named "${dto.name}" already exists in this orbit`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'webhook_name_taken',
+            `A webhook named "${dto.name}" already exists in this orbit`,
+          );
         throw e;
       }
     });
@@ -121,16 +186,30 @@ export class WebhooksService {
 
   async list(ctx: RequestContext, orgId: string, orbitId: string): Promise<WebhookResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'list']);
-    const rows: WebhookRow[] = await this.db.query(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE orbit_id = $1 ORDER BY name, id`, [orbitId]);
+    const rows: WebhookRow[] = await this.db.query(
+      `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE orbit_id = $1 ORDER BY name, id`,
+      [orbitId],
+    );
     return rows.map(toResponse);
   }
 
-  async get(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<WebhookResponseDto> {
+  async get(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<WebhookResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'read']);
     return this.fetch(orbitId, id);
   }
 
-  async update(ctx: RequestContext, orgId: string, orbitId: string, id: string, dto: WebhookUpdateDto): Promise<WebhookResponseDto> {
+  async update(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    dto: WebhookUpdateDto,
+  ): Promise<WebhookResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'update']);
     await this.fetch(orbitId, id);
     const url = dto.url !== undefined ? await this.checkUrl(orgId, dto.url) : undefined;
@@ -140,13 +219,35 @@ export class WebhooksService {
           `UPDATE webhooks SET name = COALESCE($3, name), url = COALESCE($4, url), events = COALESCE($5, events),
                   enabled = COALESCE($6, enabled), updated_at = now()
             WHERE id = $1 AND orbit_id = $2`,
-          [id, orbitId, dto.name?.trim() ?? null, url ?? null, dto.events ?? null, dto.enabled ?? null],
+          [
+            id,
+            orbitId,
+            dto.name?.trim() ?? null,
+            url ?? null,
+            dto.events ?? null,
+            dto.enabled ?? null,
+          ],
         );
       } catch (e) {
-        if (isUniqueViolation(e)) throw new Conflict('webhook_name_taken', `A webhook named "${dto.name}" already exists in this orbit`);
+        if (isUniqueViolation(e))
+          throw new Conflict(
+            'webhook_name_taken',
+            `A webhook named "${dto.name}" already exists in this orbit`,
+          );
         throw e;
       }
-      await this.audit.record(ctx, { action: 'webhook.update', resourceType: 'webhook', resourceId: id, organizationId: orgId, orbitId, details: { ...dto } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'webhook.update',
+          resourceType: 'webhook',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { ...dto },
+        },
+        m,
+      );
     });
     return this.fetch(orbitId, id);
   }
@@ -154,50 +255,113 @@ export class WebhooksService {
   async delete(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<void> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'delete']);
     await this.db.transaction(async (m) => {
-      const [, affected] = (await m.query('DELETE FROM webhooks WHERE id = $1 AND orbit_id = $2', [id, orbitId])) as [unknown, number];
+      const [, affected] = (await m.query('DELETE FROM webhooks WHERE id = $1 AND orbit_id = $2', [
+        id,
+        orbitId,
+      ])) as [unknown, number];
       if (!affected) throw new NotFound('Webhook', id);
-      await this.audit.record(ctx, { action: 'webhook.delete', resourceType: 'webhook', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'webhook.delete',
+          resourceType: 'webhook',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
   }
 
-  async rotateSecret(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<{ secret: string }> {
+  async rotateSecret(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<{ secret: string }> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'update']);
     const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     await this.db.transaction(async (m) => {
-      const [, affected] = (await m.query('UPDATE webhooks SET secret_encrypted = $3, updated_at = now() WHERE id = $1 AND orbit_id = $2', [id, orbitId, encrypt(secret, this.key)])) as [unknown, number];
+      const [, affected] = (await m.query(
+        'UPDATE webhooks SET secret_encrypted = $3, updated_at = now() WHERE id = $1 AND orbit_id = $2',
+        [id, orbitId, encrypt(secret, this.key)],
+      )) as [unknown, number];
       if (!affected) throw new NotFound('Webhook', id);
-      await this.audit.record(ctx, { action: 'webhook.rotate_secret', resourceType: 'webhook', resourceId: id, organizationId: orgId, orbitId }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'webhook.rotate_secret',
+          resourceType: 'webhook',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+        },
+        m,
+      );
     });
     return { secret };
   }
 
   /** Queues a `webhook.test` delivery to this webhook alone, whatever its subscriptions. */
-  async sendTest(ctx: RequestContext, orgId: string, orbitId: string, id: string): Promise<WebhookDeliveryResponseDto> {
+  async sendTest(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+  ): Promise<WebhookDeliveryResponseDto> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'update']);
     const hook = await this.fetch(orbitId, id);
     const deliveryId = await this.db.transaction(async (m) => {
-      const did = await this.enqueue(m, ctx, id, orgId, orbitId, 'webhook.test', { webhookId: id, name: hook.name, message: 'This is a test delivery from Apogee.' });
-      await this.audit.record(ctx, { action: 'webhook.test', resourceType: 'webhook', resourceId: id, organizationId: orgId, orbitId, details: { deliveryId: did } }, m);
+      const did = await this.enqueue(m, ctx, id, orgId, orbitId, 'webhook.test', {
+        webhookId: id,
+        name: hook.name,
+        message: 'This is a test delivery from Apogee.',
+      });
+      await this.audit.record(
+        ctx,
+        {
+          action: 'webhook.test',
+          resourceType: 'webhook',
+          resourceId: id,
+          organizationId: orgId,
+          orbitId,
+          details: { deliveryId: did },
+        },
+        m,
+      );
       return did;
     });
     this.worker.kickSoon();
     return (await this.deliveries('d.id = $1', [deliveryId], 1))[0]!;
   }
 
-  async listDeliveries(ctx: RequestContext, orgId: string, orbitId: string, id: string, q: PageQueryDto): Promise<Page<WebhookDeliveryResponseDto>> {
+  async listDeliveries(
+    ctx: RequestContext,
+    orgId: string,
+    orbitId: string,
+    id: string,
+    q: PageQueryDto,
+  ): Promise<Page<WebhookDeliveryResponseDto>> {
     await this.access.orbit(ctx, orgId, orbitId, ['webhook', 'read']);
     await this.fetch(orbitId, id);
     const limit = q.limit ?? 50;
     const scope = `deliveries:${id}`;
     const after = decodeCursor(q.cursor, scope) as [string, string] | null;
     const items = await this.deliveries(
-      after ? 'd.webhook_id = $1 AND (d.created_at, d.id) < ($3::timestamptz, $4::uuid)' : 'd.webhook_id = $1',
+      after
+        ? 'd.webhook_id = $1 AND (d.created_at, d.id) < ($3::timestamptz, $4::uuid)'
+        : 'd.webhook_id = $1',
       after ? [id, limit + 1, after[0], after[1]] : [id, limit + 1],
       null,
     );
     const page = items.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page, nextCursor: items.length > limit && last ? encodeCursor(scope, [last.createdAt, last.id]) : null };
+    return {
+      items: page,
+      nextCursor:
+        items.length > limit && last ? encodeCursor(scope, [last.createdAt, last.id]) : null,
+    };
   }
 
   async getSettings(ctx: RequestContext, orgId: string): Promise<WebhookSettingsDto> {
@@ -205,7 +369,11 @@ export class WebhooksService {
     return { allowPrivateNetworks: await this.allowPrivate(orgId) };
   }
 
-  async putSettings(ctx: RequestContext, orgId: string, dto: WebhookSettingsDto): Promise<WebhookSettingsDto> {
+  async putSettings(
+    ctx: RequestContext,
+    orgId: string,
+    dto: WebhookSettingsDto,
+  ): Promise<WebhookSettingsDto> {
     await this.access.organization(ctx, orgId, ['organization', 'update']);
     await this.db.transaction(async (m) => {
       await m.query(
@@ -213,7 +381,17 @@ export class WebhooksService {
          ON CONFLICT (organization_id) DO UPDATE SET allow_private_networks = $2, updated_at = now()`,
         [orgId, dto.allowPrivateNetworks],
       );
-      await this.audit.record(ctx, { action: 'webhook_settings.update', resourceType: 'organization', resourceId: orgId, organizationId: orgId, details: { ...dto } }, m);
+      await this.audit.record(
+        ctx,
+        {
+          action: 'webhook_settings.update',
+          resourceType: 'organization',
+          resourceId: orgId,
+          organizationId: orgId,
+          details: { ...dto },
+        },
+        m,
+      );
     });
     return { allowPrivateNetworks: await this.allowPrivate(orgId) };
   }
@@ -221,7 +399,10 @@ export class WebhooksService {
   /** Whether deliveries of this organization may reach private addresses (config or org setting). */
   async allowPrivate(orgId: string): Promise<boolean> {
     if (this.config.webhooksAllowPrivate) return true;
-    const rows: { allow_private_networks: boolean }[] = await this.db.query('SELECT allow_private_networks FROM webhook_settings WHERE organization_id = $1', [orgId]);
+    const rows: { allow_private_networks: boolean }[] = await this.db.query(
+      'SELECT allow_private_networks FROM webhook_settings WHERE organization_id = $1',
+      [orgId],
+    );
     return rows[0]?.allow_private_networks ?? false;
   }
 
@@ -232,13 +413,18 @@ export class WebhooksService {
 
   private async checkUrl(orgId: string, raw: string): Promise<string> {
     const parsed = parseWebhookUrl(raw.trim());
-    if (typeof parsed === 'string') throw new ValidationFailed(`Invalid request: url: ${parsed}`, [{ field: 'url', problems: [parsed] }]);
+    if (typeof parsed === 'string')
+      throw new ValidationFailed(`Invalid request: url: ${parsed}`, [
+        { field: 'url', problems: [parsed] },
+      ]);
     try {
       await assertDestinationAllowed(parsed, await this.allowPrivate(orgId));
     } catch (e) {
       if (e instanceof DestinationRefused) {
         const msg = `${e.message}; deliveries to loopback and private networks are refused unless an admin allows them`;
-        throw new ValidationFailed(`Invalid request: url: ${msg}`, [{ field: 'url', problems: [msg] }]);
+        throw new ValidationFailed(`Invalid request: url: ${msg}`, [
+          { field: 'url', problems: [msg] },
+        ]);
       }
       throw e;
     }
@@ -246,12 +432,19 @@ export class WebhooksService {
   }
 
   private async fetch(orbitId: string, id: string): Promise<WebhookResponseDto> {
-    const rows: WebhookRow[] = await this.db.query(`SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND orbit_id = $2`, [id, orbitId]);
+    const rows: WebhookRow[] = await this.db.query(
+      `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND orbit_id = $2`,
+      [id, orbitId],
+    );
     if (!rows[0]) throw new NotFound('Webhook', id);
     return toResponse(rows[0]);
   }
 
-  private async deliveries(where: string, params: unknown[], limit: number | null): Promise<WebhookDeliveryResponseDto[]> {
+  private async deliveries(
+    where: string,
+    params: unknown[],
+    limit: number | null,
+  ): Promise<WebhookDeliveryResponseDto[]> {
     const limitSql = limit === null ? 'LIMIT $2' : `LIMIT ${limit}`;
     const rows: DeliveryRow[] = await this.db.query(
       `SELECT d.id, d.webhook_id, d.event, d.status, d.attempts, d.max_attempts, d.next_attempt_at, d.last_status_code, d.last_error,
@@ -269,19 +462,30 @@ export class WebhooksService {
       status: r.status,
       attempts: r.attempts,
       maxAttempts: r.max_attempts,
-      nextAttemptAt: r.status === 'pending' && r.next_attempt_at ? new Date(r.next_attempt_at).toISOString() : null,
+      nextAttemptAt:
+        r.status === 'pending' && r.next_attempt_at
+          ? new Date(r.next_attempt_at).toISOString()
+          : null,
       lastStatusCode: r.last_status_code,
       lastError: r.last_error,
       deliveredAt: r.delivered_at ? new Date(r.delivered_at).toISOString() : null,
       payload: r.payload,
-      attemptLog: r.attempt_log.map((a) => ({ attempt: a.attempt, statusCode: a.status_code, error: a.error, latencyMs: a.latency_ms, createdAt: new Date(a.created_at).toISOString() })),
+      attemptLog: r.attempt_log.map((a) => ({
+        attempt: a.attempt,
+        statusCode: a.status_code,
+        error: a.error,
+        latencyMs: a.latency_ms,
+        createdAt: new Date(a.created_at).toISOString(),
+      })),
       createdAt: new Date(r.created_at).toISOString(),
     }));
   }
 }
 
 function userIdOf(ctx: RequestContext): string | null {
-  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system' ? ctx.principal.userId : null;
+  return ctx.principal.kind === 'user' && ctx.principal.email !== 'system'
+    ? ctx.principal.userId
+    : null;
 }
 
 function toResponse(r: WebhookRow): WebhookResponseDto {

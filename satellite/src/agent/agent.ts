@@ -454,14 +454,12 @@ export class SatelliteAgent {
     } catch (e) {
       // Nothing half-started stays behind: the next attempt (or nobody) starts it again.
       this.targets.delete(deploymentId);
-      await runtime
-        .stop(deploymentId)
-        .catch((stopErr: unknown) =>
-          this.log.warn('could not remove a failed model', {
-            deployment: deploymentId,
-            reason: ensureError(stopErr).message,
-          }),
-        );
+      await runtime.stop(deploymentId).catch((stopErr: unknown) =>
+        this.log.warn('could not remove a failed model', {
+          deployment: deploymentId,
+          reason: ensureError(stopErr).message,
+        }),
+      );
       throw e;
     }
     const schema = await fetch(`${model.url}/schema`, { signal: AbortSignal.timeout(5_000) })
@@ -573,13 +571,11 @@ export class SatelliteAgent {
     const models = (await runtime.list()).filter((m) => UUID.test(m.deploymentId));
     const reports: DeploymentHealth[] = await Promise.all(
       models.map(async (m) => {
-        const h = await runtime
-          .health(m.deploymentId)
-          .catch((e: unknown) => ({
-            healthy: false,
-            state: 'exited' as const,
-            error: ensureError(e).message,
-          }));
+        const h = await runtime.health(m.deploymentId).catch((e: unknown) => ({
+          healthy: false,
+          state: 'exited' as const,
+          error: ensureError(e).message,
+        }));
         const logs = this.config.logTailLines
           ? await runtime.logs(m.deploymentId, this.config.logTailLines).catch(() => undefined)
           : undefined;

@@ -259,7 +259,9 @@ function buildProgram(io: CliIO): Command {
       },
     );
 
-  const track = program.command('track').description('tracks (registered models): versions and aliases');
+  const track = program
+    .command('track')
+    .description('tracks (registered models): versions and aliases');
   track
     .command('ls [track]')
     .description('list the tracks of an orbit, or the versions of one track (id or name)')
@@ -271,48 +273,92 @@ function buildProgram(io: CliIO): Command {
       if (!ref) {
         const items = await client.tracks.list(org.id, orbit.id).toArray();
         ctx.print(items, () =>
-          table(['ID', 'NAME', 'VERSIONS', 'ALIASES'], items.map((t) => [t.id, t.name, String(t.versionsCount), t.aliases.map((a) => `${a.name}=v${a.version}`).join(',')])),
+          table(
+            ['ID', 'NAME', 'VERSIONS', 'ALIASES'],
+            items.map((t) => [
+              t.id,
+              t.name,
+              String(t.versionsCount),
+              t.aliases.map((a) => `${a.name}=v${a.version}`).join(','),
+            ]),
+          ),
         );
         return;
       }
       const t = await resolveTrack(client, org.id, orbit.id, ref);
       const items = await client.tracks.versions(org.id, orbit.id, t.id).toArray();
       ctx.print(items, () =>
-        table(['VERSION', 'ARTIFACT', 'NAME', 'SIZE', 'ALIASES', 'ADDED'], items.map((v) => [String(v.version), v.artifactId, v.artifact.name, formatBytes(v.artifact.size), v.aliases.join(','), v.createdAt])),
+        table(
+          ['VERSION', 'ARTIFACT', 'NAME', 'SIZE', 'ALIASES', 'ADDED'],
+          items.map((v) => [
+            String(v.version),
+            v.artifactId,
+            v.artifact.name,
+            formatBytes(v.artifact.size),
+            v.aliases.join(','),
+            v.createdAt,
+          ]),
+        ),
       );
     });
   track
     .command('add <track> <artifact>')
-    .description('add an uploaded artifact as the next version of a track (the track is created when no track has that name)')
+    .description(
+      'add an uploaded artifact as the next version of a track (the track is created when no track has that name)',
+    )
     .option('--note <text>', 'note kept with the version')
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
-    .action(async (ref: string, artifact: string, o: { note?: string; org?: string; orbit?: string }) => {
-      const client = await ctx.client();
-      const { org, orbit } = await ctx.orbit(client, o);
-      const t = await resolveTrack(client, org.id, orbit.id, ref).catch(async (e: unknown) => {
-        if (e instanceof NotFoundError && !UUID.test(ref)) return client.tracks.create(org.id, orbit.id, { name: ref });
-        throw e;
-      });
-      const v = await client.tracks.addVersion(org.id, orbit.id, t.id, { artifactId: artifact, note: o.note });
-      ctx.print(v, () => `Added ${v.artifact.name} as ${t.name} v${v.version}\n`);
-    });
+    .action(
+      async (ref: string, artifact: string, o: { note?: string; org?: string; orbit?: string }) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const t = await resolveTrack(client, org.id, orbit.id, ref).catch(async (e: unknown) => {
+          if (e instanceof NotFoundError && !UUID.test(ref))
+            return client.tracks.create(org.id, orbit.id, { name: ref });
+          throw e;
+        });
+        const v = await client.tracks.addVersion(org.id, orbit.id, t.id, {
+          artifactId: artifact,
+          note: o.note,
+        });
+        ctx.print(v, () => `Added ${v.artifact.name} as ${t.name} v${v.version}\n`);
+      },
+    );
   track
     .command('alias <track> <alias> <version>')
-    .description('point an alias (production, staging, …) at a version; refused if the alias moved meanwhile or a rule forbids it')
+    .description(
+      'point an alias (production, staging, …) at a version; refused if the alias moved meanwhile or a rule forbids it',
+    )
     .option('--reason <text>', 'why, kept in the alias history')
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
-    .action(async (ref: string, alias: string, version: string, o: { reason?: string; org?: string; orbit?: string }) => {
-      const client = await ctx.client();
-      const { org, orbit } = await ctx.orbit(client, o);
-      const t = await resolveTrack(client, org.id, orbit.id, ref);
-      const held = t.aliases.find((a) => a.name === alias)?.version ?? null;
-      const moved = await client.tracks.moveAlias(org.id, orbit.id, t.id, alias, { version: toInt(version.replace(/^v/, '')), expectedVersion: held, reason: o.reason });
-      ctx.print(moved, () => `${t.name}@${alias}: ${held === null ? 'none' : `v${held}`} → v${moved.version}\n`);
-    });
+    .action(
+      async (
+        ref: string,
+        alias: string,
+        version: string,
+        o: { reason?: string; org?: string; orbit?: string },
+      ) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        const t = await resolveTrack(client, org.id, orbit.id, ref);
+        const held = t.aliases.find((a) => a.name === alias)?.version ?? null;
+        const moved = await client.tracks.moveAlias(org.id, orbit.id, t.id, alias, {
+          version: toInt(version.replace(/^v/, '')),
+          expectedVersion: held,
+          reason: o.reason,
+        });
+        ctx.print(
+          moved,
+          () => `${t.name}@${alias}: ${held === null ? 'none' : `v${held}`} → v${moved.version}\n`,
+        );
+      },
+    );
 
-  const models = program.command('models').description('models of an orbit: load, activate, deactivate, delete');
+  const models = program
+    .command('models')
+    .description('models of an orbit: load, activate, deactivate, delete');
   models
     .command('ls')
     .description('list the models of an orbit (with --all: loading and failed ones too)')
@@ -323,16 +369,32 @@ function buildProgram(io: CliIO): Command {
       const client = await ctx.client();
       const { org, orbit } = await ctx.orbit(client, o);
       const items: Model[] = [];
-      for await (const m of client.models.iterate(org.id, orbit.id, { includeLoading: o.all })) items.push(m);
+      for await (const m of client.models.iterate(org.id, orbit.id, { includeLoading: o.all }))
+        items.push(m);
       ctx.print(items, () =>
-        table(['ID', 'STATUS', 'FORMATS', 'ACTIVE', 'SOURCE', 'MESSAGE'], items.map((m) => [m.id, m.loadingStatus, m.formats.join(','), m.activationStatus, m.source, m.loadingFailureReason ?? m.loadingStatusMessage ?? ''])),
+        table(
+          ['ID', 'STATUS', 'FORMATS', 'ACTIVE', 'SOURCE', 'MESSAGE'],
+          items.map((m) => [
+            m.id,
+            m.loadingStatus,
+            m.formats.join(','),
+            m.activationStatus,
+            m.source,
+            m.loadingFailureReason ?? m.loadingStatusMessage ?? '',
+          ]),
+        ),
       );
     });
   models
     .command('create <id>')
-    .description('load a base model: hugging_face org/repo[/file.gguf], ollama name:tag, artifact <artifact-id>; waits for the load unless --no-wait')
+    .description(
+      'load a base model: hugging_face org/repo[/file.gguf], ollama name:tag, artifact <artifact-id>; waits for the load unless --no-wait',
+    )
     .requiredOption('--source <source>', 'hugging_face, ollama, object_store or artifact')
-    .option('--location <location>', 'where to load from when it differs from the id (artifact id, s3://…)')
+    .option(
+      '--location <location>',
+      'where to load from when it differs from the id (artifact id, s3://…)',
+    )
     .option('--revision <rev>', 'Hugging Face revision')
     .option('--token-secret <name>', 'orbit secret holding the Hugging Face token')
     .option('--split-gguf', 'one base model per GGUF file of the repository')
@@ -340,37 +402,67 @@ function buildProgram(io: CliIO): Command {
     .option('--no-wait', 'return once the load is requested')
     .option('--org <org>', 'organization id or name')
     .option('--orbit <orbit>', 'orbit id or name')
-    .action(async (id: string, o: { source: ModelSource; location?: string; revision?: string; tokenSecret?: string; splitGguf?: boolean; onDemand?: boolean; wait: boolean; org?: string; orbit?: string }) => {
-      const client = await ctx.client();
-      const { org, orbit } = await ctx.orbit(client, o);
-      let m = await client.models.create(org.id, orbit.id, {
-        id,
-        source: o.source,
-        location: o.location,
-        revision: o.revision,
-        tokenSecret: o.tokenSecret,
-        splitGguf: o.splitGguf,
-        ...(o.onDemand ? { config: { onDemand: true } } : {}),
-      });
-      if (o.wait && m.loadingStatus !== 'SUCCEEDED') {
-        m = await client.models.waitUntilLoaded(org.id, orbit.id, id);
-      }
-      ctx.print(m, () => `Model ${m.id}: ${m.loadingStatus}${m.formats.length ? ` (${m.formats.join(', ')})` : ''}\n`);
-    });
+    .action(
+      async (
+        id: string,
+        o: {
+          source: ModelSource;
+          location?: string;
+          revision?: string;
+          tokenSecret?: string;
+          splitGguf?: boolean;
+          onDemand?: boolean;
+          wait: boolean;
+          org?: string;
+          orbit?: string;
+        },
+      ) => {
+        const client = await ctx.client();
+        const { org, orbit } = await ctx.orbit(client, o);
+        let m = await client.models.create(org.id, orbit.id, {
+          id,
+          source: o.source,
+          location: o.location,
+          revision: o.revision,
+          tokenSecret: o.tokenSecret,
+          splitGguf: o.splitGguf,
+          ...(o.onDemand ? { config: { onDemand: true } } : {}),
+        });
+        if (o.wait && m.loadingStatus !== 'SUCCEEDED') {
+          m = await client.models.waitUntilLoaded(org.id, orbit.id, id);
+        }
+        ctx.print(
+          m,
+          () =>
+            `Model ${m.id}: ${m.loadingStatus}${m.formats.length ? ` (${m.formats.join(', ')})` : ''}\n`,
+        );
+      },
+    );
   for (const [name, verb] of [
     ['activate', 'activated'],
     ['deactivate', 'deactivated'],
   ] as const) {
     models
       .command(`${name} <id>`)
-      .description(name === 'activate' ? 'deploy a loaded model on a satellite that serves its format' : 'stop the deployments of a model')
+      .description(
+        name === 'activate'
+          ? 'deploy a loaded model on a satellite that serves its format'
+          : 'stop the deployments of a model',
+      )
       .option('--org <org>', 'organization id or name')
       .option('--orbit <orbit>', 'orbit id or name')
       .action(async (id: string, o: { org?: string; orbit?: string }) => {
         const client = await ctx.client();
         const { org, orbit } = await ctx.orbit(client, o);
-        const m = name === 'activate' ? await client.models.activate(org.id, orbit.id, id) : await client.models.deactivate(org.id, orbit.id, id);
-        ctx.print(m, () => `Model ${m.id} ${verb}${m.deploymentIds.length ? ` (deployments ${m.deploymentIds.join(', ')})` : ''}\n`);
+        const m =
+          name === 'activate'
+            ? await client.models.activate(org.id, orbit.id, id)
+            : await client.models.deactivate(org.id, orbit.id, id);
+        ctx.print(
+          m,
+          () =>
+            `Model ${m.id} ${verb}${m.deploymentIds.length ? ` (deployments ${m.deploymentIds.join(', ')})` : ''}\n`,
+        );
       });
   }
   models
@@ -752,8 +844,18 @@ class Context {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function resolveTrack(client: Apogee, org: string, orbit: string, ref: string): Promise<Track> {
-  return resolve('track', ref, (id) => client.tracks.get(org, orbit, id), () => client.tracks.list(org, orbit, { search: ref }).toArray());
+async function resolveTrack(
+  client: Apogee,
+  org: string,
+  orbit: string,
+  ref: string,
+): Promise<Track> {
+  return resolve(
+    'track',
+    ref,
+    (id) => client.tracks.get(org, orbit, id),
+    () => client.tracks.list(org, orbit, { search: ref }).toArray(),
+  );
 }
 
 /** A UUID is fetched directly; anything else is looked up by exact name (or id) in the list. */

@@ -50,7 +50,16 @@ export interface TrackVersion {
   note: string;
   /** Aliases this version holds. */
   aliases: string[];
-  artifact: { id: string; name: string; format: string; fileName: string; size: number; sha256: string; metrics: Record<string, unknown>; tags: string[] };
+  artifact: {
+    id: string;
+    name: string;
+    format: string;
+    fileName: string;
+    size: number;
+    sha256: string;
+    metrics: Record<string, unknown>;
+    tags: string[];
+  };
   addedBy: string | null;
   createdAt: string;
 }
@@ -89,7 +98,8 @@ export interface AliasEvent {
   createdAt: string;
 }
 
-export type AliasRuleRole = 'org:owner' | 'org:admin' | 'org:member' | 'orbit:admin' | 'orbit:member';
+export type AliasRuleRole =
+  'org:owner' | 'org:admin' | 'org:member' | 'orbit:admin' | 'orbit:member';
 
 export interface MetricRequirement {
   key: string;
@@ -129,7 +139,18 @@ export interface SchemaDiff {
 
 /** What `compare` answers for tracks and artifacts. */
 export interface Comparison {
-  items: { artifactId: string; version: number | null; name: string; format: string; fileName: string; size: number; sha256: string; tags: string[]; metrics: Record<string, unknown>; createdAt: string }[];
+  items: {
+    artifactId: string;
+    version: number | null;
+    name: string;
+    format: string;
+    fileName: string;
+    size: number;
+    sha256: string;
+    tags: string[];
+    metrics: Record<string, unknown>;
+    createdAt: string;
+  }[];
   metrics: { key: string; values: (number | string | boolean | null)[] }[];
   diffs: {
     fromArtifactId: string;
@@ -139,8 +160,18 @@ export interface Comparison {
     inputs: SchemaDiff;
     outputs: SchemaDiff;
     tags: { added: string[]; removed: string[] };
-    metrics: { added: string[]; removed: string[]; changed: { key: string; from: unknown; to: unknown; delta: number | null }[] };
-    files: { from: { fileName: string; size: number; sha256: string }; to: { fileName: string; size: number; sha256: string }; fileNameChanged: boolean; contentChanged: boolean; sizeDelta: number };
+    metrics: {
+      added: string[];
+      removed: string[];
+      changed: { key: string; from: unknown; to: unknown; delta: number | null }[];
+    };
+    files: {
+      from: { fileName: string; size: number; sha256: string };
+      to: { fileName: string; size: number; sha256: string };
+      fileNameChanged: boolean;
+      contentChanged: boolean;
+      sizeDelta: number;
+    };
   }[];
   /** Track comparisons: each numeric metric across every version. */
   trend: { key: string; points: { version: number; value: number }[] }[];
@@ -177,11 +208,18 @@ export interface SearchHit {
  */
 export class Tracks extends APIResource {
   private base(org: string, orbit: string, track?: string): string {
-    return track ? path`/v1/organizations/${org}/orbits/${orbit}/tracks/${track}` : path`/v1/organizations/${org}/orbits/${orbit}/tracks`;
+    return track
+      ? path`/v1/organizations/${org}/orbits/${orbit}/tracks/${track}`
+      : path`/v1/organizations/${org}/orbits/${orbit}/tracks`;
   }
 
   /** Lists tracks, newest first. */
-  list(org: string, orbit: string, params: TrackListParams = {}, opts?: RequestOptions): PagePromise<Track> {
+  list(
+    org: string,
+    orbit: string,
+    params: TrackListParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<Track> {
     return this._client.getList(this.base(org, orbit), { ...params }, opts);
   }
 
@@ -189,12 +227,23 @@ export class Tracks extends APIResource {
     return this._client.get(this.base(org, orbit, track), opts);
   }
 
-  create(org: string, orbit: string, params: TrackCreateParams, opts?: RequestOptions): Promise<Track> {
+  create(
+    org: string,
+    orbit: string,
+    params: TrackCreateParams,
+    opts?: RequestOptions,
+  ): Promise<Track> {
     return this._client.post(this.base(org, orbit), params, opts);
   }
 
   /** Renames, describes or re-tags a track. */
-  update(org: string, orbit: string, track: string, params: TrackUpdateParams, opts?: RequestOptions): Promise<Track> {
+  update(
+    org: string,
+    orbit: string,
+    track: string,
+    params: TrackUpdateParams,
+    opts?: RequestOptions,
+  ): Promise<Track> {
     return this._client.patch(this.base(org, orbit, track), params, opts);
   }
 
@@ -204,16 +253,34 @@ export class Tracks extends APIResource {
   }
 
   /** Adds an uploaded artifact of the orbit as the next version. */
-  addVersion(org: string, orbit: string, track: string, params: { artifactId: string; note?: string }, opts?: RequestOptions): Promise<TrackVersion> {
+  addVersion(
+    org: string,
+    orbit: string,
+    track: string,
+    params: { artifactId: string; note?: string },
+    opts?: RequestOptions,
+  ): Promise<TrackVersion> {
     return this._client.post(`${this.base(org, orbit, track)}/versions`, params, opts);
   }
 
   /** Lists versions, newest first. */
-  versions(org: string, orbit: string, track: string, params: PageParams = {}, opts?: RequestOptions): PagePromise<TrackVersion> {
+  versions(
+    org: string,
+    orbit: string,
+    track: string,
+    params: PageParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<TrackVersion> {
     return this._client.getList(`${this.base(org, orbit, track)}/versions`, { ...params }, opts);
   }
 
-  version(org: string, orbit: string, track: string, version: number, opts?: RequestOptions): Promise<TrackVersion> {
+  version(
+    org: string,
+    orbit: string,
+    track: string,
+    version: number,
+    opts?: RequestOptions,
+  ): Promise<TrackVersion> {
     return this._client.get(`${this.base(org, orbit, track)}/versions/${version}`, opts);
   }
 
@@ -225,70 +292,184 @@ export class Tracks extends APIResource {
    * Points an alias (`production`, `staging`, …) at a version. Refusals by a rule throw
    * {@link PermissionDeniedError} or {@link ConflictError} whose body names the rule.
    */
-  moveAlias(org: string, orbit: string, track: string, alias: string, params: AliasMoveParams, opts?: RequestOptions): Promise<TrackAlias> {
-    return this._client.put(`${this.base(org, orbit, track)}${path`/aliases/${alias}`}`, params, opts);
+  moveAlias(
+    org: string,
+    orbit: string,
+    track: string,
+    alias: string,
+    params: AliasMoveParams,
+    opts?: RequestOptions,
+  ): Promise<TrackAlias> {
+    return this._client.put(
+      `${this.base(org, orbit, track)}${path`/aliases/${alias}`}`,
+      params,
+      opts,
+    );
   }
 
-  async removeAlias(org: string, orbit: string, track: string, alias: string, opts?: RequestOptions): Promise<void> {
+  async removeAlias(
+    org: string,
+    orbit: string,
+    track: string,
+    alias: string,
+    opts?: RequestOptions,
+  ): Promise<void> {
     await this._client.delete(`${this.base(org, orbit, track)}${path`/aliases/${alias}`}`, opts);
   }
 
   /** Every move, refusal and removal, newest first. */
-  aliasHistory(org: string, orbit: string, track: string, params: PageParams & { alias?: string } = {}, opts?: RequestOptions): PagePromise<AliasEvent> {
-    return this._client.getList(`${this.base(org, orbit, track)}/alias-history`, { ...params }, opts);
+  aliasHistory(
+    org: string,
+    orbit: string,
+    track: string,
+    params: PageParams & { alias?: string } = {},
+    opts?: RequestOptions,
+  ): PagePromise<AliasEvent> {
+    return this._client.getList(
+      `${this.base(org, orbit, track)}/alias-history`,
+      { ...params },
+      opts,
+    );
   }
 
-  aliasRules(org: string, orbit: string, track: string, opts?: RequestOptions): Promise<AliasRule[]> {
+  aliasRules(
+    org: string,
+    orbit: string,
+    track: string,
+    opts?: RequestOptions,
+  ): Promise<AliasRule[]> {
     return this._client.get(`${this.base(org, orbit, track)}/alias-rules`, opts);
   }
 
   /** Sets who may move an alias and what a version must satisfy first (orbit admins only). */
-  setAliasRule(org: string, orbit: string, track: string, alias: string, params: AliasRuleParams, opts?: RequestOptions): Promise<AliasRule> {
-    return this._client.put(`${this.base(org, orbit, track)}${path`/alias-rules/${alias}`}`, params, opts);
+  setAliasRule(
+    org: string,
+    orbit: string,
+    track: string,
+    alias: string,
+    params: AliasRuleParams,
+    opts?: RequestOptions,
+  ): Promise<AliasRule> {
+    return this._client.put(
+      `${this.base(org, orbit, track)}${path`/alias-rules/${alias}`}`,
+      params,
+      opts,
+    );
   }
 
-  async deleteAliasRule(org: string, orbit: string, track: string, alias: string, opts?: RequestOptions): Promise<void> {
-    await this._client.delete(`${this.base(org, orbit, track)}${path`/alias-rules/${alias}`}`, opts);
+  async deleteAliasRule(
+    org: string,
+    orbit: string,
+    track: string,
+    alias: string,
+    opts?: RequestOptions,
+  ): Promise<void> {
+    await this._client.delete(
+      `${this.base(org, orbit, track)}${path`/alias-rules/${alias}`}`,
+      opts,
+    );
   }
 
   /** Compares versions (default: the latest 20): metrics side by side, trend, schema/tag/file diffs. */
-  compare(org: string, orbit: string, track: string, versions?: number[], opts?: RequestOptions): Promise<Comparison> {
-    return this._client.get(`${this.base(org, orbit, track)}/compare`, { ...opts, query: versions?.length ? { versions: versions.join(',') } : {} });
+  compare(
+    org: string,
+    orbit: string,
+    track: string,
+    versions?: number[],
+    opts?: RequestOptions,
+  ): Promise<Comparison> {
+    return this._client.get(`${this.base(org, orbit, track)}/compare`, {
+      ...opts,
+      query: versions?.length ? { versions: versions.join(',') } : {},
+    });
   }
 
   /** Compares artifacts of the orbit in the order given. */
-  compareArtifacts(org: string, orbit: string, artifactIds: string[], opts?: RequestOptions): Promise<Comparison> {
-    return this._client.get(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/compare`, { ...opts, query: { ids: artifactIds.join(',') } });
+  compareArtifacts(
+    org: string,
+    orbit: string,
+    artifactIds: string[],
+    opts?: RequestOptions,
+  ): Promise<Comparison> {
+    return this._client.get(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/compare`, {
+      ...opts,
+      query: { ids: artifactIds.join(',') },
+    });
   }
 
   card(org: string, orbit: string, track: string, opts?: RequestOptions): Promise<ModelCard> {
     return this._client.get(`${this.base(org, orbit, track)}/card`, opts);
   }
 
-  setCard(org: string, orbit: string, track: string, markdown: string, opts?: RequestOptions): Promise<ModelCard> {
+  setCard(
+    org: string,
+    orbit: string,
+    track: string,
+    markdown: string,
+    opts?: RequestOptions,
+  ): Promise<ModelCard> {
     return this._client.put(`${this.base(org, orbit, track)}/card`, { markdown }, opts);
   }
 
-  artifactCard(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<ModelCard> {
-    return this._client.get(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/card`, opts);
+  artifactCard(
+    org: string,
+    orbit: string,
+    artifact: string,
+    opts?: RequestOptions,
+  ): Promise<ModelCard> {
+    return this._client.get(
+      path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/card`,
+      opts,
+    );
   }
 
-  setArtifactCard(org: string, orbit: string, artifact: string, markdown: string, opts?: RequestOptions): Promise<ModelCard> {
-    return this._client.put(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/card`, { markdown }, opts);
+  setArtifactCard(
+    org: string,
+    orbit: string,
+    artifact: string,
+    markdown: string,
+    opts?: RequestOptions,
+  ): Promise<ModelCard> {
+    return this._client.put(
+      path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/card`,
+      { markdown },
+      opts,
+    );
   }
 
   lineage(org: string, orbit: string, artifact: string, opts?: RequestOptions): Promise<Lineage> {
-    return this._client.get(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/lineage`, opts);
+    return this._client.get(
+      path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/lineage`,
+      opts,
+    );
   }
 
-  setLineage(org: string, orbit: string, artifact: string, params: LineageParams, opts?: RequestOptions): Promise<Lineage> {
-    return this._client.put(path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/lineage`, params, opts);
+  setLineage(
+    org: string,
+    orbit: string,
+    artifact: string,
+    params: LineageParams,
+    opts?: RequestOptions,
+  ): Promise<Lineage> {
+    return this._client.put(
+      path`/v1/organizations/${org}/orbits/${orbit}/artifacts/${artifact}/lineage`,
+      params,
+      opts,
+    );
   }
 
   /** Orbit-wide search over tracks, aliases, tags, metric keys and artifact names. */
-  async search(org: string, orbit: string, q: string, opts?: RequestOptions & { limit?: number }): Promise<SearchHit[]> {
+  async search(
+    org: string,
+    orbit: string,
+    q: string,
+    opts?: RequestOptions & { limit?: number },
+  ): Promise<SearchHit[]> {
     const { limit, ...rest } = opts ?? {};
-    const r = await this._client.get<{ q: string; hits: SearchHit[] }>(path`/v1/organizations/${org}/orbits/${orbit}/search`, { ...rest, query: { q, limit } });
+    const r = await this._client.get<{ q: string; hits: SearchHit[] }>(
+      path`/v1/organizations/${org}/orbits/${orbit}/search`,
+      { ...rest, query: { q, limit } },
+    );
     return r.hits;
   }
 }

@@ -4,7 +4,12 @@ import { path } from '../core/http.js';
 import type { PageParams } from '../types.js';
 import { APIResource } from './resource.js';
 
-export type WebhookEvent = 'artifact.uploaded' | 'track.version_added' | 'track.alias_moved' | 'deployment.status_changed' | 'model.loaded';
+export type WebhookEvent =
+  | 'artifact.uploaded'
+  | 'track.version_added'
+  | 'track.alias_moved'
+  | 'deployment.status_changed'
+  | 'model.loaded';
 
 export interface Webhook {
   id: string;
@@ -46,14 +51,22 @@ export interface WebhookDelivery {
   deliveredAt: string | null;
   payload: Record<string, unknown>;
   /** Every HTTP attempt: status code (null without a response), error, latency in ms. */
-  attemptLog: { attempt: number; statusCode: number | null; error: string | null; latencyMs: number; createdAt: string }[];
+  attemptLog: {
+    attempt: number;
+    statusCode: number | null;
+    error: string | null;
+    latencyMs: number;
+    createdAt: string;
+  }[];
   createdAt: string;
 }
 
 /** Orbit webhooks: `/v1/organizations/{org}/orbits/{orbit}/webhooks`. */
 export class Webhooks extends APIResource {
   private base(org: string, orbit: string, id?: string): string {
-    return id ? path`/v1/organizations/${org}/orbits/${orbit}/webhooks/${id}` : path`/v1/organizations/${org}/orbits/${orbit}/webhooks`;
+    return id
+      ? path`/v1/organizations/${org}/orbits/${orbit}/webhooks/${id}`
+      : path`/v1/organizations/${org}/orbits/${orbit}/webhooks`;
   }
 
   list(org: string, orbit: string, opts?: RequestOptions): Promise<Webhook[]> {
@@ -65,11 +78,22 @@ export class Webhooks extends APIResource {
   }
 
   /** Creates a webhook; the answer carries its secret, shown only once. */
-  create(org: string, orbit: string, params: WebhookCreateParams, opts?: RequestOptions): Promise<WebhookCreated> {
+  create(
+    org: string,
+    orbit: string,
+    params: WebhookCreateParams,
+    opts?: RequestOptions,
+  ): Promise<WebhookCreated> {
     return this._client.post(this.base(org, orbit), params, opts);
   }
 
-  update(org: string, orbit: string, id: string, params: WebhookUpdateParams, opts?: RequestOptions): Promise<Webhook> {
+  update(
+    org: string,
+    orbit: string,
+    id: string,
+    params: WebhookUpdateParams,
+    opts?: RequestOptions,
+  ): Promise<Webhook> {
     return this._client.patch(this.base(org, orbit, id), params, opts);
   }
 
@@ -78,17 +102,33 @@ export class Webhooks extends APIResource {
   }
 
   /** Replaces the signing secret; the new one is answered once. */
-  rotateSecret(org: string, orbit: string, id: string, opts?: RequestOptions): Promise<{ secret: string }> {
+  rotateSecret(
+    org: string,
+    orbit: string,
+    id: string,
+    opts?: RequestOptions,
+  ): Promise<{ secret: string }> {
     return this._client.post(`${this.base(org, orbit, id)}/secret`, undefined, opts);
   }
 
   /** Queues a signed `webhook.test` delivery. */
-  sendTest(org: string, orbit: string, id: string, opts?: RequestOptions): Promise<WebhookDelivery> {
+  sendTest(
+    org: string,
+    orbit: string,
+    id: string,
+    opts?: RequestOptions,
+  ): Promise<WebhookDelivery> {
     return this._client.post(`${this.base(org, orbit, id)}/test`, undefined, opts);
   }
 
   /** Deliveries, newest first, each with its attempt log. */
-  deliveries(org: string, orbit: string, id: string, params: PageParams = {}, opts?: RequestOptions): PagePromise<WebhookDelivery> {
+  deliveries(
+    org: string,
+    orbit: string,
+    id: string,
+    params: PageParams = {},
+    opts?: RequestOptions,
+  ): PagePromise<WebhookDelivery> {
     return this._client.getList(`${this.base(org, orbit, id)}/deliveries`, { ...params }, opts);
   }
 
@@ -97,7 +137,11 @@ export class Webhooks extends APIResource {
     return this._client.get(path`/v1/organizations/${org}/webhook-settings`, opts);
   }
 
-  updateSettings(org: string, params: { allowPrivateNetworks: boolean }, opts?: RequestOptions): Promise<{ allowPrivateNetworks: boolean }> {
+  updateSettings(
+    org: string,
+    params: { allowPrivateNetworks: boolean },
+    opts?: RequestOptions,
+  ): Promise<{ allowPrivateNetworks: boolean }> {
     return this._client.put(path`/v1/organizations/${org}/webhook-settings`, params, opts);
   }
 }

@@ -5,33 +5,80 @@ import { COLLECTION_TYPES, type CollectionType } from '../collection.entity.js';
 import { IsTags } from './tags.validator.js';
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
-const NAME_MSG = 'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
+const NAME_MSG =
+  'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
 
 export const COLLECTION_SORTS = ['name', 'created_at', 'updated_at', 'artifacts_count'] as const;
 export type CollectionSort = (typeof COLLECTION_SORTS)[number];
 
 export class CollectionCreateDto {
-  @ApiProperty({ maxLength: 100, example: 'sentiment' }) @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name: string;
-  @ApiProperty({ enum: COLLECTION_TYPES, description: 'What the collection holds; `mixed` accepts every artifact type.' })
-  @IsIn(COLLECTION_TYPES) type: CollectionType;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  @ApiPropertyOptional({ type: [String], maxItems: 50, example: ['nlp'] }) @IsOptional() @IsTags() tags?: string[];
+  @ApiProperty({ maxLength: 100, example: 'sentiment' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name: string;
+  @ApiProperty({
+    enum: COLLECTION_TYPES,
+    description: 'What the collection holds; `mixed` accepts every artifact type.',
+  })
+  @IsIn(COLLECTION_TYPES)
+  type: CollectionType;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+  @ApiPropertyOptional({ type: [String], maxItems: 50, example: ['nlp'] })
+  @IsOptional()
+  @IsTags()
+  tags?: string[];
 }
 
 export class CollectionUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name?: string;
-  @ApiPropertyOptional({ enum: COLLECTION_TYPES, description: 'Refused while artifacts of another type are in the collection.' })
-  @IsOptional() @IsIn(COLLECTION_TYPES) type?: CollectionType;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name?: string;
+  @ApiPropertyOptional({
+    enum: COLLECTION_TYPES,
+    description: 'Refused while artifacts of another type are in the collection.',
+  })
+  @IsOptional()
+  @IsIn(COLLECTION_TYPES)
+  type?: CollectionType;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
   @ApiPropertyOptional({ type: [String], maxItems: 50 }) @IsOptional() @IsTags() tags?: string[];
 }
 
 export class CollectionQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Case-insensitive match on name and description.', maxLength: 200 })
-  @IsOptional() @IsString() @MaxLength(200) search?: string;
-  @ApiPropertyOptional({ enum: COLLECTION_TYPES }) @IsOptional() @IsIn(COLLECTION_TYPES) type?: CollectionType;
-  @ApiPropertyOptional({ enum: COLLECTION_SORTS, default: 'created_at' }) @IsOptional() @IsIn(COLLECTION_SORTS) sort?: CollectionSort;
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @ApiPropertyOptional({
+    description: 'Case-insensitive match on name and description.',
+    maxLength: 200,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+  @ApiPropertyOptional({ enum: COLLECTION_TYPES })
+  @IsOptional()
+  @IsIn(COLLECTION_TYPES)
+  type?: CollectionType;
+  @ApiPropertyOptional({ enum: COLLECTION_SORTS, default: 'created_at' })
+  @IsOptional()
+  @IsIn(COLLECTION_SORTS)
+  sort?: CollectionSort;
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  order?: 'asc' | 'desc';
 }
 
 export class CollectionResponseDto {
@@ -42,7 +89,8 @@ export class CollectionResponseDto {
   @ApiProperty() description: string;
   @ApiProperty({ enum: COLLECTION_TYPES }) type: string;
   @ApiProperty({ type: [String] }) tags: string[];
-  @ApiProperty({ description: 'Artifacts in the collection, whatever their status.' }) artifactsCount: number;
+  @ApiProperty({ description: 'Artifacts in the collection, whatever their status.' })
+  artifactsCount: number;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
 }

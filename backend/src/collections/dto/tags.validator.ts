@@ -14,12 +14,17 @@ export function IsTags(): PropertyDecorator {
     ArrayUnique(),
     IsString({ each: true }),
     MaxLength(64, { each: true }),
-    Matches(TAG, { each: true, message: 'each tag must start with a letter or digit and contain only letters, digits and _ . : / = + @ -' }),
+    Matches(TAG, {
+      each: true,
+      message:
+        'each tag must start with a letter or digit and contain only letters, digits and _ . : / = + @ -',
+    }),
   );
 }
 
 /** A repeatable query parameter (`?tag=a&tag=b`) arrives as a string or an array: always an array. */
-export const ToArray = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value));
+export const ToArray = () =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value));
 
 /** `LIKE` pattern matching `s` anywhere, with its wildcards escaped. */
 export function likeContains(s: string): string {

@@ -30,11 +30,22 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new Unauthenticated();
     const principal = await this.resolvers.resolve(token);
     if (!principal) throw new Unauthenticated('Invalid or expired credentials');
-    const kinds = this.reflector.getAllAndOverride<Principal['kind'][]>(PRINCIPAL_KINDS, targets) ?? ['user'];
+    const kinds = this.reflector.getAllAndOverride<Principal['kind'][]>(
+      PRINCIPAL_KINDS,
+      targets,
+    ) ?? ['user'];
     if (!kinds.includes(principal.kind)) {
-      throw new Forbidden(principal.kind === 'satellite' ? 'Satellite keys cannot call this route' : 'This route is for satellites');
+      throw new Forbidden(
+        principal.kind === 'satellite'
+          ? 'Satellite keys cannot call this route'
+          : 'This route is for satellites',
+      );
     }
-    if (principal.kind === 'user' && principal.via === 'api_key' && this.reflector.getAllAndOverride<boolean>('apogee:session-only', targets)) {
+    if (
+      principal.kind === 'user' &&
+      principal.via === 'api_key' &&
+      this.reflector.getAllAndOverride<boolean>('apogee:session-only', targets)
+    ) {
       throw new Forbidden('This action needs a signed-in session, not an API key');
     }
     req.apogee = { principal, requestId: String(req.id), ip: req.ip ?? '' };

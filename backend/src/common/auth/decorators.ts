@@ -25,15 +25,19 @@ function contextOf(ctx: ExecutionContext): RequestContext {
 export const Ctx = createParamDecorator((_: unknown, ctx: ExecutionContext) => contextOf(ctx));
 
 /** Injects the caller as a user, narrowing the principal type. */
-export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): UserPrincipal => {
-  const p = contextOf(ctx).principal;
-  if (p.kind !== 'user') throw new Forbidden('This route is for users');
-  return p;
-});
+export const CurrentUser = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): UserPrincipal => {
+    const p = contextOf(ctx).principal;
+    if (p.kind !== 'user') throw new Forbidden('This route is for users');
+    return p;
+  },
+);
 
 /** Injects the caller as a satellite. */
-export const CurrentSatellite = createParamDecorator((_: unknown, ctx: ExecutionContext): SatellitePrincipal => {
-  const p = contextOf(ctx).principal;
-  if (p.kind !== 'satellite') throw new Forbidden('This route is for satellites');
-  return p;
-});
+export const CurrentSatellite = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): SatellitePrincipal => {
+    const p = contextOf(ctx).principal;
+    if (p.kind !== 'satellite') throw new Forbidden('This route is for satellites');
+    return p;
+  },
+);

@@ -27,5 +27,14 @@ export interface RequestContext {
 
 /** Context for work the platform does on its own (bootstrap, background jobs). */
 export function systemContext(requestId = 'system'): RequestContext {
-  return { principal: { kind: 'user', userId: '00000000-0000-0000-0000-000000000000', email: 'system', via: 'jwt' }, requestId, ip: '' };
+  return {
+    principal: {
+      kind: 'user',
+      userId: '00000000-0000-0000-0000-000000000000',
+      email: 'system',
+      via: 'jwt',
+    },
+    requestId,
+    ip: '',
+  };
 }

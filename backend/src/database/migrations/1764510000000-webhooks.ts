@@ -68,6 +68,8 @@ export class Webhooks1764510000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE webhook_settings, webhook_delivery_attempts, webhook_deliveries, webhooks');
+    await q.query(
+      'DROP TABLE webhook_settings, webhook_delivery_attempts, webhook_deliveries, webhooks',
+    );
   }
 }

@@ -7,4 +7,12 @@ import { Webhooks1764510000000 } from './1764510000000-webhooks.js';
 import { StorageUploads1764520000000 } from './1764520000000-storage-uploads.js';
 
 /** Every migration, oldest first. Each feature appends its own; they run at boot on PGlite and PostgreSQL alike. */
-export const MIGRATIONS = [Core1764100000000, Registry1764200000000, Satellites1764300000000, Tracks1764500000000, Webhooks1764510000000, StorageUploads1764520000000, Models1764600000000];
+export const MIGRATIONS = [
+  Core1764100000000,
+  Registry1764200000000,
+  Satellites1764300000000,
+  Tracks1764500000000,
+  Webhooks1764510000000,
+  StorageUploads1764520000000,
+  Models1764600000000,
+];

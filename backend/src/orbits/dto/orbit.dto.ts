@@ -1,24 +1,76 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { PERMISSIONS_SCHEMA } from '../../organizations/dto/organization.dto.js';
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
-const NAME_MSG = 'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
+const NAME_MSG =
+  'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
 
 export class OrbitCreateDto {
-  @ApiProperty({ maxLength: 100, example: 'vision' }) @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name: string;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  @ApiPropertyOptional({ description: "Storage backend for the orbit's artifacts; default: the organization's first backend." })
-  @IsOptional() @IsUUID() storageBackendId?: string;
-  @ApiPropertyOptional({ description: 'Largest artifact accepted, bytes; default: the server limit.' })
-  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) maxArtifactBytes?: number;
+  @ApiProperty({ maxLength: 100, example: 'vision' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+  @ApiPropertyOptional({
+    description:
+      "Storage backend for the orbit's artifacts; default: the organization's first backend.",
+  })
+  @IsOptional()
+  @IsUUID()
+  storageBackendId?: string;
+  @ApiPropertyOptional({
+    description: 'Largest artifact accepted, bytes; default: the server limit.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxArtifactBytes?: number;
 }
 
 export class OrbitUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name?: string;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  @ApiPropertyOptional({ description: 'Rebind to another backend; refused while the orbit holds artifacts.' }) @IsOptional() @IsUUID() storageBackendId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) maxArtifactBytes?: number;
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+  @ApiPropertyOptional({
+    description: 'Rebind to another backend; refused while the orbit holds artifacts.',
+  })
+  @IsOptional()
+  @IsUUID()
+  storageBackendId?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxArtifactBytes?: number;
 }
 
 export class OrbitResponseDto {
@@ -28,7 +80,12 @@ export class OrbitResponseDto {
   @ApiProperty() description: string;
   @ApiProperty() storageBackendId: string;
   @ApiProperty({ nullable: true, type: Number }) maxArtifactBytes: number | null;
-  @ApiProperty({ enum: ['admin', 'member'], nullable: true, type: String, description: "The caller's own orbit role (null for org owners/admins not listed)." })
+  @ApiProperty({
+    enum: ['admin', 'member'],
+    nullable: true,
+    type: String,
+    description: "The caller's own orbit role (null for org owners/admins not listed).",
+  })
   role: string | null;
   @ApiProperty(PERMISSIONS_SCHEMA) permissions: Record<string, string[]>;
   @ApiProperty() membersCount: number;

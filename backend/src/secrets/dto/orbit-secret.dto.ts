@@ -9,17 +9,39 @@ export const MAX_SECRET_BYTES = 64 * 1024;
 
 export class OrbitSecretCreateDto {
   @ApiProperty({ maxLength: 128, example: 'HF_TOKEN', pattern: SECRET_NAME.source })
-  @IsString() @MinLength(1) @MaxLength(128) @Matches(SECRET_NAME, { message: 'name must look like an environment variable: A-Z, 0-9 and _, not starting with a digit' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  @Matches(SECRET_NAME, {
+    message:
+      'name must look like an environment variable: A-Z, 0-9 and _, not starting with a digit',
+  })
   name: string;
-  @ApiProperty({ description: 'The secret, at most 64 KiB of UTF-8. Stored encrypted; never listed.' })
-  @IsString() @MaxLength(MAX_SECRET_BYTES) value: string;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiProperty({
+    description: 'The secret, at most 64 KiB of UTF-8. Stored encrypted; never listed.',
+  })
+  @IsString()
+  @MaxLength(MAX_SECRET_BYTES)
+  value: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
   @ApiPropertyOptional({ type: [String], maxItems: 50 }) @IsOptional() @IsTags() tags?: string[];
 }
 
 export class OrbitSecretUpdateDto {
-  @ApiPropertyOptional({ description: 'A new value, at most 64 KiB of UTF-8.' }) @IsOptional() @IsString() @MaxLength(MAX_SECRET_BYTES) value?: string;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ description: 'A new value, at most 64 KiB of UTF-8.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_SECRET_BYTES)
+  value?: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
   @ApiPropertyOptional({ type: [String], maxItems: 50 }) @IsOptional() @IsTags() tags?: string[];
 }
 

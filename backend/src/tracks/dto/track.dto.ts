@@ -22,31 +22,71 @@ import { IsTags, ToArray } from '../../collections/dto/tags.validator.js';
 import { PageQueryDto } from '../../common/pagination.js';
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
-const NAME_MSG = 'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
+const NAME_MSG =
+  'name must start with a letter or digit and contain only letters, digits, spaces and . _ -';
 
 /** Alias names: `production`, `staging`, `canary-eu`… */
 export const ALIAS = /^[a-z][a-z0-9-]{0,62}$/;
-export const ALIAS_MSG = 'an alias must start with a lowercase letter and contain only a-z, 0-9 and -, at most 63 characters';
+export const ALIAS_MSG =
+  'an alias must start with a lowercase letter and contain only a-z, 0-9 and -, at most 63 characters';
 
 /** Roles a rule may allow: `org:<owner|admin|member>` or `orbit:<admin|member>` (org owners/admins count as orbit admins). */
-export const RULE_ROLES = ['org:owner', 'org:admin', 'org:member', 'orbit:admin', 'orbit:member'] as const;
+export const RULE_ROLES = [
+  'org:owner',
+  'org:admin',
+  'org:member',
+  'orbit:admin',
+  'orbit:member',
+] as const;
 export type RuleRole = (typeof RULE_ROLES)[number];
 
 export class TrackCreateDto {
-  @ApiProperty({ maxLength: 100, example: 'fraud-detector' }) @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name: string;
-  @ApiPropertyOptional({ maxLength: 5000 }) @IsOptional() @IsString() @MaxLength(5000) description?: string;
+  @ApiProperty({ maxLength: 100, example: 'fraud-detector' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name: string;
+  @ApiPropertyOptional({ maxLength: 5000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsTags() tags?: string[];
 }
 
 export class TrackUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: NAME_MSG }) name?: string;
-  @ApiPropertyOptional({ maxLength: 5000 }) @IsOptional() @IsString() @MaxLength(5000) description?: string;
-  @ApiPropertyOptional({ type: [String], description: 'Replaces the tags.' }) @IsOptional() @IsTags() tags?: string[];
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, { message: NAME_MSG })
+  name?: string;
+  @ApiPropertyOptional({ maxLength: 5000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Replaces the tags.' })
+  @IsOptional()
+  @IsTags()
+  tags?: string[];
 }
 
 export class TrackQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Substring of the name or description.' }) @IsOptional() @IsString() @MaxLength(200) search?: string;
-  @ApiPropertyOptional({ type: [String], description: 'Only tracks with every one of these tags.' }) @IsOptional() @ToArray() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) tag?: string[];
+  @ApiPropertyOptional({ description: 'Substring of the name or description.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Only tracks with every one of these tags.' })
+  @IsOptional()
+  @ToArray()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  tag?: string[];
 }
 
 export class TrackAliasRefDto {
@@ -74,8 +114,14 @@ export class TrackPageDto {
 }
 
 export class TrackVersionCreateDto {
-  @ApiProperty({ description: 'An uploaded artifact of the same orbit.' }) @IsUUID() artifactId: string;
-  @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiProperty({ description: 'An uploaded artifact of the same orbit.' })
+  @IsUUID()
+  artifactId: string;
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
 }
 
 export class TrackVersionArtifactDto {
@@ -107,14 +153,27 @@ export class TrackVersionPageDto {
 }
 
 export class AliasMoveDto {
-  @ApiProperty({ description: 'The version the alias should point at.' }) @IsInt() @Min(1) @Max(2_147_483_647) version: number;
+  @ApiProperty({ description: 'The version the alias should point at.' })
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  version: number;
   @ApiPropertyOptional({
     nullable: true,
     type: Number,
-    description: 'Compare-and-set: the version the caller believes the alias holds now (null: the alias must not exist yet). When it differs, the move is refused with 409 `alias_changed` and recorded as refused.',
+    description:
+      'Compare-and-set: the version the caller believes the alias holds now (null: the alias must not exist yet). When it differs, the move is refused with 409 `alias_changed` and recorded as refused.',
   })
-  @IsOptional() @IsInt() @Min(1) @Max(2_147_483_647) expectedVersion?: number | null;
-  @ApiPropertyOptional({ maxLength: 2000, description: 'Why; kept in the history.' }) @IsOptional() @IsString() @MaxLength(2000) reason?: string;
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  expectedVersion?: number | null;
+  @ApiPropertyOptional({ maxLength: 2000, description: 'Why; kept in the history.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  reason?: string;
 }
 
 export class TrackAliasResponseDto {
@@ -132,7 +191,8 @@ export class AliasEventResponseDto {
   @ApiProperty({ nullable: true, type: Number }) fromVersion: number | null;
   @ApiProperty({ nullable: true, type: Number }) toVersion: number | null;
   @ApiProperty({ enum: ['moved', 'refused', 'removed'] }) outcome: string;
-  @ApiProperty({ nullable: true, type: String, description: 'The rule that refused the move.' }) rule: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The rule that refused the move.' })
+  rule: string | null;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;
   @ApiProperty({ nullable: true, type: String }) actorId: string | null;
   @ApiProperty() actorLabel: string;
@@ -145,20 +205,54 @@ export class AliasEventPageDto {
 }
 
 export class AliasEventQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Only this alias.' }) @IsOptional() @IsString() @Matches(ALIAS, { message: ALIAS_MSG }) alias?: string;
+  @ApiPropertyOptional({ description: 'Only this alias.' })
+  @IsOptional()
+  @IsString()
+  @Matches(ALIAS, { message: ALIAS_MSG })
+  alias?: string;
 }
 
 export class MetricRequirementDto {
-  @ApiProperty({ maxLength: 200, example: 'accuracy' }) @IsString() @MinLength(1) @MaxLength(200) key: string;
-  @ApiProperty({ enum: ['gte', 'lte'], description: 'gte: the metric must be at least `threshold`; lte: at most.' }) @IsIn(['gte', 'lte']) op: 'gte' | 'lte';
+  @ApiProperty({ maxLength: 200, example: 'accuracy' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  key: string;
+  @ApiProperty({
+    enum: ['gte', 'lte'],
+    description: 'gte: the metric must be at least `threshold`; lte: at most.',
+  })
+  @IsIn(['gte', 'lte'])
+  op: 'gte' | 'lte';
   @ApiProperty() @IsNumber({ allowNaN: false, allowInfinity: false }) threshold: number;
 }
 
 export class AliasRuleUpsertDto {
-  @ApiPropertyOptional({ enum: RULE_ROLES, isArray: true, nullable: true, description: 'Who may move the alias; null or omitted: anyone who may update the track.' })
-  @IsOptional() @IsArray() @ArrayUnique() @ArrayMaxSize(RULE_ROLES.length) @IsIn(RULE_ROLES, { each: true }) allowedRoles?: RuleRole[] | null;
-  @ApiPropertyOptional({ description: "The new version's manifest inputs and outputs must equal the current holder's." }) @IsOptional() @IsBoolean() requireSchemaMatch?: boolean;
-  @ApiPropertyOptional({ type: [MetricRequirementDto] }) @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => MetricRequirementDto) metrics?: MetricRequirementDto[];
+  @ApiPropertyOptional({
+    enum: RULE_ROLES,
+    isArray: true,
+    nullable: true,
+    description: 'Who may move the alias; null or omitted: anyone who may update the track.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(RULE_ROLES.length)
+  @IsIn(RULE_ROLES, { each: true })
+  allowedRoles?: RuleRole[] | null;
+  @ApiPropertyOptional({
+    description: "The new version's manifest inputs and outputs must equal the current holder's.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  requireSchemaMatch?: boolean;
+  @ApiPropertyOptional({ type: [MetricRequirementDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => MetricRequirementDto)
+  metrics?: MetricRequirementDto[];
 }
 
 export class AliasRuleResponseDto {
@@ -171,9 +265,20 @@ export class AliasRuleResponseDto {
 
 /** `?versions=1,2,3` (omit for every version, at most 20). */
 export class TrackCompareQueryDto {
-  @ApiPropertyOptional({ description: 'Comma-separated version numbers, compared in this order; default: the latest 20.', example: '1,2,3' })
+  @ApiPropertyOptional({
+    description: 'Comma-separated version numbers, compared in this order; default: the latest 20.',
+    example: '1,2,3',
+  })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))) : value))
-  @IsArray() @ArrayMaxSize(20) @ArrayUnique() @IsInt({ each: true }) @Min(1, { each: true })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)))
+      : value,
+  )
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsInt({ each: true })
+  @Min(1, { each: true })
   versions?: number[];
 }

@@ -3,8 +3,16 @@ import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-valid
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com' }) @IsEmail() @MaxLength(320) email: string;
-  @ApiProperty({ minLength: 8, maxLength: 200 }) @IsString() @MinLength(8) @MaxLength(200) password: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) fullName?: string;
+  @ApiProperty({ minLength: 8, maxLength: 200 })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(200)
+  password: string;
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  fullName?: string;
 }
 
 export class SigninDto {
@@ -13,8 +21,13 @@ export class SigninDto {
 }
 
 export class RefreshDto {
-  @ApiPropertyOptional({ description: 'The refresh token; omit to use the httpOnly refresh cookie.' })
-  @IsOptional() @IsString() @MaxLength(200) refreshToken?: string;
+  @ApiPropertyOptional({
+    description: 'The refresh token; omit to use the httpOnly refresh cookie.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  refreshToken?: string;
 }
 
 export class UserResponseDto {
@@ -26,17 +39,27 @@ export class UserResponseDto {
 }
 
 export class SessionResponseDto {
-  @ApiProperty({ description: 'Short-lived JWT access token; send as `Authorization: Bearer`.' }) accessToken: string;
+  @ApiProperty({ description: 'Short-lived JWT access token; send as `Authorization: Bearer`.' })
+  accessToken: string;
   @ApiProperty({ description: 'Access-token lifetime in seconds.' }) expiresIn: number;
-  @ApiProperty({ description: 'Single-use refresh token (also set as an httpOnly cookie).' }) refreshToken: string;
+  @ApiProperty({ description: 'Single-use refresh token (also set as an httpOnly cookie).' })
+  refreshToken: string;
   @ApiProperty({ type: UserResponseDto }) user: UserResponseDto;
 }
 
 export class UserUpdateDto {
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) fullName?: string;
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  fullName?: string;
 }
 
 export class PasswordChangeDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) currentPassword: string;
-  @ApiProperty({ minLength: 8, maxLength: 200 }) @IsString() @MinLength(8) @MaxLength(200) newPassword: string;
+  @ApiProperty({ minLength: 8, maxLength: 200 })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(200)
+  newPassword: string;
 }

@@ -1,8 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 /** Events a webhook may subscribe to. */
-export const WEBHOOK_EVENTS = ['artifact.uploaded', 'track.version_added', 'track.alias_moved', 'deployment.status_changed', 'model.loaded'] as const;
+export const WEBHOOK_EVENTS = [
+  'artifact.uploaded',
+  'track.version_added',
+  'track.alias_moved',
+  'deployment.status_changed',
+  'model.loaded',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 /** What "send test" delivers; never subscribable. */
 export type DeliveredEvent = WebhookEvent | 'webhook.test';
@@ -10,17 +28,53 @@ export type DeliveredEvent = WebhookEvent | 'webhook.test';
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
 export class WebhookCreateDto {
-  @ApiProperty({ maxLength: 100, example: 'ci-notify' }) @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits, spaces and . _ -' }) name: string;
-  @ApiProperty({ maxLength: 2000, description: 'http(s) URL receiving POSTs. Loopback and private addresses are refused unless allowed.' })
-  @IsString() @MaxLength(2000) url: string;
-  @ApiProperty({ enum: WEBHOOK_EVENTS, isArray: true }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENTS.length) @ArrayUnique() @IsIn(WEBHOOK_EVENTS, { each: true }) events: WebhookEvent[];
+  @ApiProperty({ maxLength: 100, example: 'ci-notify' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, {
+    message:
+      'name must start with a letter or digit and contain only letters, digits, spaces and . _ -',
+  })
+  name: string;
+  @ApiProperty({
+    maxLength: 2000,
+    description:
+      'http(s) URL receiving POSTs. Loopback and private addresses are refused unless allowed.',
+  })
+  @IsString()
+  @MaxLength(2000)
+  url: string;
+  @ApiProperty({ enum: WEBHOOK_EVENTS, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENTS.length)
+  @ArrayUnique()
+  @IsIn(WEBHOOK_EVENTS, { each: true })
+  events: WebhookEvent[];
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
 export class WebhookUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME, { message: 'name must start with a letter or digit and contain only letters, digits, spaces and . _ -' }) name?: string;
+  @ApiPropertyOptional({ maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME, {
+    message:
+      'name must start with a letter or digit and contain only letters, digits, spaces and . _ -',
+  })
+  name?: string;
   @ApiPropertyOptional({ maxLength: 2000 }) @IsOptional() @IsString() @MaxLength(2000) url?: string;
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true }) @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENTS.length) @ArrayUnique() @IsIn(WEBHOOK_EVENTS, { each: true }) events?: WebhookEvent[];
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENTS.length)
+  @ArrayUnique()
+  @IsIn(WEBHOOK_EVENTS, { each: true })
+  events?: WebhookEvent[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
 }
 
@@ -37,18 +91,30 @@ export class WebhookResponseDto {
 }
 
 export class WebhookCreatedResponseDto extends WebhookResponseDto {
-  @ApiProperty({ description: 'Signing secret (`whsec_…`). Shown only in this response: store it now.' }) secret: string;
+  @ApiProperty({
+    description: 'Signing secret (`whsec_…`). Shown only in this response: store it now.',
+  })
+  secret: string;
 }
 
 export class WebhookSecretResponseDto {
-  @ApiProperty({ description: 'The new signing secret, shown once; the old one stops signing at once.' }) secret: string;
+  @ApiProperty({
+    description: 'The new signing secret, shown once; the old one stops signing at once.',
+  })
+  secret: string;
 }
 
 export class WebhookDeliveryAttemptDto {
   @ApiProperty() attempt: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'HTTP status the receiver answered; null when no response arrived.' }) statusCode: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'HTTP status the receiver answered; null when no response arrived.',
+  })
+  statusCode: number | null;
   @ApiProperty({ nullable: true, type: String }) error: string | null;
-  @ApiProperty({ description: 'Milliseconds from sending to the response (or the failure).' }) latencyMs: number;
+  @ApiProperty({ description: 'Milliseconds from sending to the response (or the failure).' })
+  latencyMs: number;
   @ApiProperty() createdAt: string;
 }
 
@@ -63,13 +129,23 @@ export class WebhookDeliveryResponseDto {
   @ApiProperty({ nullable: true, type: Number }) lastStatusCode: number | null;
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
   @ApiProperty({ nullable: true, type: String }) deliveredAt: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The body that is (re)sent, signed.' }) payload: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The body that is (re)sent, signed.',
+  })
+  payload: Record<string, unknown>;
   @ApiProperty({ type: [WebhookDeliveryAttemptDto] }) attemptLog: WebhookDeliveryAttemptDto[];
   @ApiProperty() createdAt: string;
 }
 
 export class WebhookSettingsDto {
-  @ApiProperty({ description: 'Allow webhooks of this organization to reach loopback and private-range addresses.' }) @IsBoolean() allowPrivateNetworks: boolean;
+  @ApiProperty({
+    description:
+      'Allow webhooks of this organization to reach loopback and private-range addresses.',
+  })
+  @IsBoolean()
+  allowPrivateNetworks: boolean;
 }
 
 export class WebhookDeliveryPageDto {

@@ -29,7 +29,10 @@ describe('deployments store', () => {
       delete: vi.fn().mockResolvedValue(undefined),
       logs: vi.fn().mockResolvedValue({ lines: ['a', 'b'], updatedAt: null }),
     };
-    fakeClient({ deployments }, { '/v1/organizations/o/orbits/b/deployments': [dep('d1', 'active')] });
+    fakeClient(
+      { deployments },
+      { '/v1/organizations/o/orbits/b/deployments': [dep('d1', 'active')] },
+    );
     const s = useDeploymentsStore();
     await s.load('o', 'b');
     await s.create('o', 'b', { artifactId: 'a1', name: 'd2' });
@@ -51,7 +54,11 @@ describe('deployments store', () => {
   it('parses SSE split across chunks, with CRLF and [DONE]', async () => {
     const out: string[] = [];
     for await (const p of sseData(
-      streamOf(['data: {"choices":[{"delta":{"content":"He"}}]}\r\n', '\r\ndata: {"choices":[{"del', 'ta":{"content":"llo"}}]}\n\n: comment\n\ndata: [DONE]\n\n']),
+      streamOf([
+        'data: {"choices":[{"delta":{"content":"He"}}]}\r\n',
+        '\r\ndata: {"choices":[{"del',
+        'ta":{"content":"llo"}}]}\n\n: comment\n\ndata: [DONE]\n\n',
+      ]),
     ))
       out.push(p);
     expect(out.map(chunkDelta).join('')).toBe('Hello');
@@ -59,36 +66,50 @@ describe('deployments store', () => {
   });
 
   it('streams chat tokens from the proxy with stream: true', async () => {
-    const fetchMock = vi.fn().mockResolvedValue(
-      new Response(
-        streamOf([
-          'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n',
-          'data: {"choices":[{"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[{"delta":{"content":" there"}}]}\n\n',
-          'data: [DONE]\n\n',
-        ]),
-        { status: 200, headers: { 'content-type': 'text/event-stream' } },
-      ),
-    );
+    const fetchMock = vi
+      .fn()
+      .mockResolvedValue(
+        new Response(
+          streamOf([
+            'data: {"choices":[{"delta":{"role":"assistant"}}]}\n\n',
+            'data: {"choices":[{"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[{"delta":{"content":" there"}}]}\n\n',
+            'data: [DONE]\n\n',
+          ]),
+          { status: 200, headers: { 'content-type': 'text/event-stream' } },
+        ),
+      );
     vi.stubGlobal('fetch', fetchMock);
     fakeClient();
     const s = useDeploymentsStore();
     const tokens: string[] = [];
-    const text = await s.chat('o', 'b', 'd1', [{ role: 'user', content: 'hey' }], (t) => tokens.push(t));
+    const text = await s.chat('o', 'b', 'd1', [{ role: 'user', content: 'hey' }], (t) =>
+      tokens.push(t),
+    );
     expect(text).toBe('Hi there');
     expect(tokens).toEqual(['Hi', ' there']);
     const [url, init] = fetchMock.mock.calls[0]!;
     expect(url).toBe('/v1/organizations/o/orbits/b/deployments/d1/proxy/v1/chat/completions');
-    expect(JSON.parse(init.body)).toMatchObject({ stream: true, messages: [{ role: 'user', content: 'hey' }] });
+    expect(JSON.parse(init.body)).toMatchObject({
+      stream: true,
+      messages: [{ role: 'user', content: 'hey' }],
+    });
   });
 
   it('surfaces the API message of a failed stream', async () => {
     vi.stubGlobal(
       'fetch',
       vi.fn().mockResolvedValue(
-        new Response(JSON.stringify({ code: 'deployment_not_active', message: 'Deployment is stopped', requestId: 'req_1' }), {
-          status: 409,
-          headers: { 'content-type': 'application/json' },
-        }),
+        new Response(
+          JSON.stringify({
+            code: 'deployment_not_active',
+            message: 'Deployment is stopped',
+            requestId: 'req_1',
+          }),
+          {
+            status: 409,
+            headers: { 'content-type': 'application/json' },
+          },
+        ),
       ),
     );
     fakeClient();

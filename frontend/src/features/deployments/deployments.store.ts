@@ -29,7 +29,8 @@ export const useDeploymentsStore = defineStore('deployments', () => {
     secrets: [],
   });
 
-  const base = (org: string, orbit: string) => v1('organizations', org, 'orbits', orbit, 'deployments');
+  const base = (org: string, orbit: string) =>
+    v1('organizations', org, 'orbits', orbit, 'deployments');
 
   async function load(org: string, orbit: string, quiet = false): Promise<void> {
     if (!quiet) loading.value = true;
@@ -57,19 +58,37 @@ export const useDeploymentsStore = defineStore('deployments', () => {
   async function loadOptions(org: string, orbit: string): Promise<void> {
     const orbitPath = (...s: string[]) => v1('organizations', org, 'orbits', orbit, ...s);
     const [onnx, gguf, satellites, secrets] = await Promise.all([
-      api((c) => listPage<Artifact>(c, orbitPath('artifacts'), { status: 'uploaded', format: 'onnx', limit: 100 })),
-      api((c) => listPage<Artifact>(c, orbitPath('artifacts'), { status: 'uploaded', format: 'gguf', limit: 100 })),
+      api((c) =>
+        listPage<Artifact>(c, orbitPath('artifacts'), {
+          status: 'uploaded',
+          format: 'onnx',
+          limit: 100,
+        }),
+      ),
+      api((c) =>
+        listPage<Artifact>(c, orbitPath('artifacts'), {
+          status: 'uploaded',
+          format: 'gguf',
+          limit: 100,
+        }),
+      ),
       api((c) => listAll<Satellite>(c, orbitPath('satellites'))),
       api((c) => listAll<Secret>(c, orbitPath('secrets'))).catch(() => [] as Secret[]),
     ]);
     options.value = {
-      artifacts: [...onnx.items, ...gguf.items].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+      artifacts: [...onnx.items, ...gguf.items].sort((a, b) =>
+        b.createdAt.localeCompare(a.createdAt),
+      ),
       satellites,
       secrets,
     };
   }
 
-  async function create(org: string, orbit: string, params: DeploymentCreateParams): Promise<Deployment> {
+  async function create(
+    org: string,
+    orbit: string,
+    params: DeploymentCreateParams,
+  ): Promise<Deployment> {
     const d = await api((c) => c.deployments.create(org, orbit, params));
     put(d);
     return d;
@@ -130,7 +149,21 @@ export const useDeploymentsStore = defineStore('deployments', () => {
   });
 
   return {
-    items, loading, current, logs, options,
-    load, get, loadOptions, create, loadLogs, stop, redeploy, remove, predict, chat, reset,
+    items,
+    loading,
+    current,
+    logs,
+    options,
+    load,
+    get,
+    loadOptions,
+    create,
+    loadLogs,
+    stop,
+    redeploy,
+    remove,
+    predict,
+    chat,
+    reset,
   };
 });

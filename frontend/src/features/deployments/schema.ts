@@ -16,7 +16,9 @@ export interface ModelSignature {
  * `x-apogee-signature`, else the `/predict` request body's `inputs` properties with their
  * `x-tensor-type` / `x-tensor-shape`.
  */
-export function readSignature(schema: Record<string, unknown> | null | undefined): ModelSignature | null {
+export function readSignature(
+  schema: Record<string, unknown> | null | undefined,
+): ModelSignature | null {
   if (!schema) return null;
   const sig = schema['x-apogee-signature'] as ModelSignature | undefined;
   if (sig && Array.isArray(sig.inputs)) return { ...sig, outputs: sig.outputs ?? [] };
@@ -58,7 +60,10 @@ export function prettyTensor(v: unknown): string {
   const compact = JSON.stringify(v);
   if (compact.length <= 72) return compact;
   const s = JSON.stringify(v, null, 1);
-  return s.replace(/\[\s+([^[\]]*?)\s+\]/g, (_m, inner: string) => `[${inner.replace(/\s*\n\s*/g, ' ')}]`);
+  return s.replace(
+    /\[\s+([^[\]]*?)\s+\]/g,
+    (_m, inner: string) => `[${inner.replace(/\s*\n\s*/g, ' ')}]`,
+  );
 }
 
 /** Checks a parsed value's nesting against fixed dimensions; returns a message or null. */

@@ -56,7 +56,10 @@ async function toError(res: Response): Promise<Error> {
   const text = await res.text().catch(() => '');
   let body: unknown = text;
   try {
-    const j = JSON.parse(text) as { error?: { message?: string; code?: string } } & Record<string, unknown>;
+    const j = JSON.parse(text) as { error?: { message?: string; code?: string } } & Record<
+      string,
+      unknown
+    >;
     // OpenAI-style `{ error: { message, code } }` from the model server, or the API's own shape.
     body = j.error && typeof j.error === 'object' ? { ...j.error, requestId: j.requestId } : j;
   } catch {

@@ -18,7 +18,11 @@ describe('models store', () => {
     fakeClient({ models: { iterate } });
     const s = useModelsStore();
     await s.load('o', 'b');
-    expect(iterate).toHaveBeenCalledWith('o', 'b', { includeLoading: true, includeUnpublished: true, limit: 500 });
+    expect(iterate).toHaveBeenCalledWith('o', 'b', {
+      includeLoading: true,
+      includeUnpublished: true,
+      limit: 500,
+    });
     expect(s.items).toHaveLength(2);
     expect(s.anyLoading).toBe(true);
   });
@@ -60,7 +64,9 @@ describe('models store', () => {
     vi.stubGlobal('fetch', fetchMock);
     fakeClient();
     const s = useModelsStore();
-    expect(await s.chat('org1', 'orb1', 'llama3.2:1b', [{ role: 'user', content: 'hi' }], () => {})).toBe('ok');
+    expect(
+      await s.chat('org1', 'orb1', 'llama3.2:1b', [{ role: 'user', content: 'hi' }], () => {}),
+    ).toBe('ok');
     const [url, init] = fetchMock.mock.calls[0]!;
     expect(url).toBe('/v1/chat/completions');
     expect(init.headers['OpenAI-Project']).toBe('orb1');
@@ -68,8 +74,15 @@ describe('models store', () => {
   });
 
   it('reads progress from the loading message', () => {
-    expect(loadingPercent({ loadingStatus: 'LOADING', loadingStatusMessage: 'downloaded 3/7 files, 1.2 GB of 4.8 GB' })).toBe(25);
-    expect(loadingPercent({ loadingStatus: 'LOADING', loadingStatusMessage: 'downloaded 1/4 files' })).toBe(25);
+    expect(
+      loadingPercent({
+        loadingStatus: 'LOADING',
+        loadingStatusMessage: 'downloaded 3/7 files, 1.2 GB of 4.8 GB',
+      }),
+    ).toBe(25);
+    expect(
+      loadingPercent({ loadingStatus: 'LOADING', loadingStatusMessage: 'downloaded 1/4 files' }),
+    ).toBe(25);
     expect(loadingPercent({ loadingStatus: 'REQUESTED', loadingStatusMessage: null })).toBeNull();
     expect(loadingPercent({ loadingStatus: 'SUCCEEDED', loadingStatusMessage: null })).toBe(100);
   });

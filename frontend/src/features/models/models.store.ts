@@ -19,7 +19,11 @@ export const useModelsStore = defineStore('models', () => {
     try {
       const out: Model[] = [];
       await api(async (c) => {
-        for await (const m of c.models.iterate(org, orbit, { includeLoading: true, includeUnpublished: true, limit: 500 }))
+        for await (const m of c.models.iterate(org, orbit, {
+          includeLoading: true,
+          includeUnpublished: true,
+          limit: 500,
+        }))
           out.push(m);
       });
       items.value = out;
@@ -43,10 +47,19 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   async function setActive(org: string, orbit: string, id: string, active: boolean): Promise<void> {
-    put(await api((c) => (active ? c.models.activate(org, orbit, id) : c.models.deactivate(org, orbit, id))));
+    put(
+      await api((c) =>
+        active ? c.models.activate(org, orbit, id) : c.models.deactivate(org, orbit, id),
+      ),
+    );
   }
 
-  async function updateConfig(org: string, orbit: string, id: string, config: ModelConfig): Promise<void> {
+  async function updateConfig(
+    org: string,
+    orbit: string,
+    id: string,
+    config: ModelConfig,
+  ): Promise<void> {
     put(await api((c) => c.models.update(org, orbit, id, config)));
   }
 
@@ -82,14 +95,17 @@ export const useModelsStore = defineStore('models', () => {
 });
 
 /** Parses a loading message like "downloaded 3/7 files, 1.2 GB of 3.4 GB" into a 0–100 ratio. */
-export function loadingPercent(m: Pick<Model, 'loadingStatus' | 'loadingStatusMessage'>): number | null {
+export function loadingPercent(
+  m: Pick<Model, 'loadingStatus' | 'loadingStatusMessage'>,
+): number | null {
   if (m.loadingStatus === 'SUCCEEDED') return 100;
   const msg = m.loadingStatusMessage ?? '';
   const bytes = /([\d.]+)\s*([KMGT]?B)\s+of\s+([\d.]+)\s*([KMGT]?B)/i.exec(msg);
   const unit = (u: string) => 1024 ** ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(u.toUpperCase());
   if (bytes) {
     const total = Number(bytes[3]) * unit(bytes[4]!);
-    if (total > 0) return Math.min(100, Math.round(((Number(bytes[1]) * unit(bytes[2]!)) / total) * 100));
+    if (total > 0)
+      return Math.min(100, Math.round(((Number(bytes[1]) * unit(bytes[2]!)) / total) * 100));
   }
   const files = /(\d+)\s*\/\s*(\d+)/.exec(msg);
   if (files && Number(files[2]) > 0) return Math.round((Number(files[1]) / Number(files[2])) * 100);

@@ -4,7 +4,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeClient } from '@/test/helpers';
 import { installCommands, useSatellitesStore } from './satellites.store';
 
-const sat = (id: string, name: string) => ({ id, name, status: 'active', paired: true, keyPrefix: 'sat_ab' });
+const sat = (id: string, name: string) => ({
+  id,
+  name,
+  status: 'active',
+  paired: true,
+  keyPrefix: 'sat_ab',
+});
 
 describe('satellites store', () => {
   beforeEach(() => setActivePinia(createPinia()));
@@ -53,7 +59,9 @@ describe('satellites store', () => {
 
   it('builds the npx and docker commands with the origin and key', () => {
     const c = installCommands('https://apogee.test', 'sat_k');
-    expect(c.npx).toBe('APOGEE_URL=https://apogee.test APOGEE_SATELLITE_KEY=sat_k npx apogee-satellite');
+    expect(c.npx).toBe(
+      'APOGEE_URL=https://apogee.test APOGEE_SATELLITE_KEY=sat_k npx apogee-satellite',
+    );
     expect(c.docker).toContain('-e APOGEE_SATELLITE_KEY=sat_k');
   });
 });

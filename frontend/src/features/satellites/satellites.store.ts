@@ -26,7 +26,8 @@ export const useSatellitesStore = defineStore('satellites', () => {
   function upsert(s: Satellite): void {
     const { key: _key, ...plain } = s as SatelliteWithKey;
     const i = items.value.findIndex((x) => x.id === s.id);
-    if (i === -1) items.value = [...items.value, plain].sort((a, b) => a.name.localeCompare(b.name));
+    if (i === -1)
+      items.value = [...items.value, plain].sort((a, b) => a.name.localeCompare(b.name));
     else items.value = items.value.map((x) => (x.id === s.id ? plain : x));
   }
 

@@ -73,7 +73,9 @@ export const useStorageStore = defineStore('storage', () => {
 
   /** Drops empty strings so optional fields stay unset. */
   function clean<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== '' && v !== undefined)) as T;
+    return Object.fromEntries(
+      Object.entries(o).filter(([, v]) => v !== '' && v !== undefined),
+    ) as T;
   }
   function body(d: BackendDraft): Record<string, unknown> {
     return d.kind === 's3'
@@ -88,7 +90,9 @@ export const useStorageStore = defineStore('storage', () => {
   }
 
   async function test(org: string, id: string): Promise<ConnectionTest> {
-    const r = await api((c) => c.post<ConnectionTest>(`${base(org)}/${encodeURIComponent(id)}/test`, {}));
+    const r = await api((c) =>
+      c.post<ConnectionTest>(`${base(org)}/${encodeURIComponent(id)}/test`, {}),
+    );
     tests.value = { ...tests.value, [id]: r };
     return r;
   }
@@ -102,7 +106,9 @@ export const useStorageStore = defineStore('storage', () => {
   }
 
   async function rename(org: string, id: string, name: string): Promise<void> {
-    const b = await api((c) => c.patch<StorageBackend>(`${base(org)}/${encodeURIComponent(id)}`, { name }));
+    const b = await api((c) =>
+      c.patch<StorageBackend>(`${base(org)}/${encodeURIComponent(id)}`, { name }),
+    );
     items.value = items.value.map((x) => (x.id === id ? b : x));
   }
 

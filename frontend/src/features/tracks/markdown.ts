@@ -23,7 +23,8 @@ export function renderMarkdown(md: string): string {
   return tpl.innerHTML;
 }
 
-const BLOCKED = 'script, style, iframe, object, embed, form, input, button, link, meta, base, svg, math';
+const BLOCKED =
+  'script, style, iframe, object, embed, form, input, button, link, meta, base, svg, math';
 const BAD_URL = /^\s*(javascript|vbscript|data):/i;
 
 /**
@@ -36,9 +37,19 @@ function harden(root: DocumentFragment): void {
   root.querySelectorAll('*').forEach((el) => {
     for (const attr of [...el.attributes]) {
       const name = attr.name.toLowerCase();
-      const isUrl = name === 'href' || name === 'src' || name === 'xlink:href' || name === 'action' || name === 'formaction';
+      const isUrl =
+        name === 'href' ||
+        name === 'src' ||
+        name === 'xlink:href' ||
+        name === 'action' ||
+        name === 'formaction';
       const dataImage = name === 'src' && /^\s*data:image\/(png|jpeg|gif|webp);/i.test(attr.value);
-      if (name.startsWith('on') || name === 'style' || name === 'srcdoc' || (isUrl && BAD_URL.test(attr.value) && !dataImage))
+      if (
+        name.startsWith('on') ||
+        name === 'style' ||
+        name === 'srcdoc' ||
+        (isUrl && BAD_URL.test(attr.value) && !dataImage)
+      )
         el.removeAttribute(attr.name);
     }
   });

@@ -33,7 +33,9 @@ export const useTracksStore = defineStore('tracks', () => {
   async function load(org: string, orbit: string, search = ''): Promise<void> {
     loading.value = true;
     try {
-      items.value = await api((c) => listAll<Track>(c, base(org, orbit), { search: search || undefined }));
+      items.value = await api((c) =>
+        listAll<Track>(c, base(org, orbit), { search: search || undefined }),
+      );
     } finally {
       loading.value = false;
     }
@@ -70,14 +72,24 @@ export const useTracksStore = defineStore('tracks', () => {
     trend.value = [];
     comparison.value = null;
     if (vs.length > 1) {
-      trend.value = (await api((c) => c.tracks.compare(org, orbit, id)).catch(() => null))?.trend ?? [];
+      trend.value =
+        (await api((c) => c.tracks.compare(org, orbit, id)).catch(() => null))?.trend ?? [];
     }
   }
 
   /** Moves an alias; on success the aliases, versions and history are re-read. */
-  async function moveAlias(org: string, orbit: string, id: string, alias: string, version: number, reason?: string): Promise<void> {
+  async function moveAlias(
+    org: string,
+    orbit: string,
+    id: string,
+    alias: string,
+    version: number,
+    reason?: string,
+  ): Promise<void> {
     const current = aliases.value.find((a) => a.name === alias)?.version ?? null;
-    await api((c) => c.tracks.moveAlias(org, orbit, id, alias, { version, expectedVersion: current, reason }));
+    await api((c) =>
+      c.tracks.moveAlias(org, orbit, id, alias, { version, expectedVersion: current, reason }),
+    );
     await refreshAliases(org, orbit, id);
   }
 
@@ -117,8 +129,24 @@ export const useTracksStore = defineStore('tracks', () => {
   });
 
   return {
-    items, loading, track, versions, aliases, history, rules, card, trend, comparison,
-    load, create, remove, open, moveAlias, removeAlias, saveCard, compare,
+    items,
+    loading,
+    track,
+    versions,
+    aliases,
+    history,
+    rules,
+    card,
+    trend,
+    comparison,
+    load,
+    create,
+    remove,
+    open,
+    moveAlias,
+    removeAlias,
+    saveCard,
+    compare,
   };
 });
 

@@ -29,7 +29,11 @@ export const useWebhooksStore = defineStore('webhooks', () => {
     }
   }
 
-  async function create(org: string, orbit: string, params: WebhookCreateParams): Promise<WebhookCreated> {
+  async function create(
+    org: string,
+    orbit: string,
+    params: WebhookCreateParams,
+  ): Promise<WebhookCreated> {
     const w = await api((c) => c.webhooks.create(org, orbit, params));
     const { secret: _s, ...plain } = w;
     items.value = [...items.value, plain];
@@ -37,7 +41,12 @@ export const useWebhooksStore = defineStore('webhooks', () => {
     return w;
   }
 
-  async function setEnabled(org: string, orbit: string, id: string, enabled: boolean): Promise<void> {
+  async function setEnabled(
+    org: string,
+    orbit: string,
+    id: string,
+    enabled: boolean,
+  ): Promise<void> {
     const w = await api((c) => c.webhooks.update(org, orbit, id, { enabled }));
     items.value = items.value.map((x) => (x.id === id ? w : x));
   }
@@ -49,7 +58,11 @@ export const useWebhooksStore = defineStore('webhooks', () => {
 
   async function loadDeliveries(org: string, orbit: string, id: string): Promise<void> {
     const page = await api((c) =>
-      listPage<WebhookDelivery>(c, `${v1('organizations', org, 'orbits', orbit, 'webhooks', id)}/deliveries`, { limit: 50 }),
+      listPage<WebhookDelivery>(
+        c,
+        `${v1('organizations', org, 'orbits', orbit, 'webhooks', id)}/deliveries`,
+        { limit: 50 },
+      ),
     );
     deliveries.value = { ...deliveries.value, [id]: page.items };
   }
@@ -66,5 +79,16 @@ export const useWebhooksStore = defineStore('webhooks', () => {
     deliveries.value = {};
   });
 
-  return { items, loading, issued, deliveries, load, create, setEnabled, remove, loadDeliveries, sendTest };
+  return {
+    items,
+    loading,
+    issued,
+    deliveries,
+    load,
+    create,
+    setEnabled,
+    remove,
+    loadDeliveries,
+    sendTest,
+  };
 });

@@ -24,7 +24,11 @@ describe('cold-start waterfall', () => {
   });
 
   it('skips phases not reached (a cached download) and handles none', () => {
-    const wf = waterfall({ queued: phases.queued, claimed: phases.claimed, started: phases.started });
+    const wf = waterfall({
+      queued: phases.queued,
+      claimed: phases.claimed,
+      started: phases.started,
+    });
     expect(wf.steps.map((s) => s.phase)).toEqual(['claimed', 'started']);
     expect(wf.steps[1]!.durationMs).toBe(2750);
     expect(waterfall({}).steps).toEqual([]);
@@ -36,7 +40,12 @@ describe('cold-start waterfall', () => {
   it('renders one labelled bar per phase, scaled to the total', () => {
     const w = mount(ColdStartWaterfall, { props: { phases } });
     const rows = w.findAll('[data-phase]');
-    expect(rows.map((r) => r.attributes('data-phase'))).toEqual(['claimed', 'downloaded', 'started', 'healthy']);
+    expect(rows.map((r) => r.attributes('data-phase'))).toEqual([
+      'claimed',
+      'downloaded',
+      'started',
+      'healthy',
+    ]);
     expect(w.text()).toContain('Downloading the model');
     expect(w.text()).toContain('2.00 s');
     expect(w.find('[data-testid="waterfall-total"]').text()).toBe('5.00 s');

@@ -18,7 +18,25 @@ describe('schema-driven predict form', () => {
     expect(readSignature({ 'x-apogee-signature': signature })?.inputs).toHaveLength(2);
     expect(
       readSignature({
-        paths: { '/predict': { post: { requestBody: { content: { 'application/json': { schema: { properties: { inputs: { properties: { a: { 'x-tensor-type': 'int32', 'x-tensor-shape': [3] } } } } } } } } } } },
+        paths: {
+          '/predict': {
+            post: {
+              requestBody: {
+                content: {
+                  'application/json': {
+                    schema: {
+                      properties: {
+                        inputs: {
+                          properties: { a: { 'x-tensor-type': 'int32', 'x-tensor-shape': [3] } },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
       })?.inputs,
     ).toEqual([{ name: 'a', type: 'int32', shape: [3] }]);
     expect(readSignature(null)).toBeNull();
@@ -34,7 +52,13 @@ describe('schema-driven predict form', () => {
     expect(JSON.parse((x.element as HTMLTextAreaElement).value)).toEqual([[0.5, 0.5, 0.5, 0.5]]);
     await x.setValue('[[1, 2, 3, 4], [5, 6, 7, 8]]');
     await w.find('form').trigger('submit');
-    expect(w.emitted('predict')![0]![0]).toEqual({ x: [[1, 2, 3, 4], [5, 6, 7, 8]], ids: [0, 0] });
+    expect(w.emitted('predict')![0]![0]).toEqual({
+      x: [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ],
+      ids: [0, 0],
+    });
   });
 
   it('blocks invalid JSON and wrong fixed dimensions', async () => {
@@ -49,7 +73,10 @@ describe('schema-driven predict form', () => {
 
   it('shows outputs with their dims', async () => {
     const w = mountWithApp(SchemaForm, {
-      props: { signature, result: { outputs: { y: { type: 'float32', dims: [1, 1], data: [[0.25]] } } } },
+      props: {
+        signature,
+        result: { outputs: { y: { type: 'float32', dims: [1, 1], data: [[0.25]] } } },
+      },
     });
     await flushPromises();
     expect(w.find('[data-testid="predict-outputs"]').text()).toContain('dims [1, 1]');
