@@ -177,13 +177,11 @@ describe.skipIf(!executable && !required)('MLOps pages (Chromium)', () => {
     await page.goto(orbitUrl('artifacts'));
     await settle();
     await page.getByTestId('upload-open').click();
-    await page
-      .getByTestId('file-input')
-      .setInputFiles({
-        name: 'tiny-linear.onnx',
-        mimeType: 'application/octet-stream',
-        buffer: Buffer.from(encodeTinyOnnx('linear')),
-      });
+    await page.getByTestId('file-input').setInputFiles({
+      name: 'tiny-linear.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(encodeTinyOnnx('linear')),
+    });
     await page.getByTestId('upload-start').click();
     await page
       .getByTestId('upload-item')

@@ -111,16 +111,14 @@ describe('webhooks store', () => {
       {
         webhooks: {
           list: vi.fn().mockResolvedValue([]),
-          create: vi
-            .fn()
-            .mockResolvedValue({
-              id: 'w1',
-              name: 'ci',
-              url: 'https://x',
-              events: [],
-              enabled: true,
-              secret: 'whsec_1',
-            }),
+          create: vi.fn().mockResolvedValue({
+            id: 'w1',
+            name: 'ci',
+            url: 'https://x',
+            events: [],
+            enabled: true,
+            secret: 'whsec_1',
+          }),
           sendTest: vi.fn().mockResolvedValue({ id: 'd2', status: 'pending' }),
         },
       },
