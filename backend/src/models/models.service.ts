@@ -48,6 +48,45 @@ const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/[^\s]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Formats a deployment can serve (the model server's). */
 const SERVABLE = ['gguf', 'onnx'];
+
+/**
+ * Model-server flags a model's `config.extraArgs` may set (`--flag N` or `--flag=N`), each an
+ * integer of at least the given minimum. Anything else is refused at activation (400).
+ */
+export const MODEL_SERVER_EXTRA_ARGS: Record<string, number> = {
+  '--threads': 0,
+  '--context-size': 0,
+  '--gpu-layers': -1,
+  '--parallel': 1,
+};
+
+/** Validates `config.extraArgs`; returns them normalized to `--flag=N` tokens. */
+export function parseExtraArgs(extraArgs: readonly string[]): string[] {
+  const tokens = extraArgs.flatMap((a) => a.trim().split(/\s+/)).filter(Boolean);
+  const out: string[] = [];
+  const problems: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const eq = t.indexOf('=');
+    const flag = eq > 0 ? t.slice(0, eq) : t;
+    const min = MODEL_SERVER_EXTRA_ARGS[flag];
+    if (min === undefined) {
+      problems.push(
+        `unknown argument ${flag}; accepted: ${Object.keys(MODEL_SERVER_EXTRA_ARGS).join(', ')}`,
+      );
+      continue;
+    }
+    const value = eq > 0 ? t.slice(eq + 1) : tokens[++i];
+    if (value === undefined || !/^-?\d+$/.test(value) || Number(value) < min)
+      problems.push(`${flag} needs an integer of at least ${min}`);
+    else out.push(`${flag}=${value}`);
+  }
+  if (problems.length)
+    throw new ValidationFailed('Invalid config.extraArgs', [
+      { field: 'config.extraArgs', problems },
+    ]);
+  return out;
+}
 const COLLECTION_NAME = 'models';
 /** Gateway usage rows are written at least this often, ms. */
 const USAGE_FLUSH_MS = 500;
@@ -736,39 +775,27 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
         `Model ${modelId} is ${row.status}; only loaded (SUCCEEDED) models can be activated`,
         { status: row.status },
       );
-    if (row.kind === 'fine_tuned') {
-      throw new ModelStateConflict(
-        'adapter_not_supported',
-        `Model ${modelId} is a ${row.adapter} adapter; the model server cannot load adapters yet, so fine-tuned models cannot be activated`,
-      );
-    }
-    const files = (await this.filesOf([row.id])).get(row.id) ?? [];
-    const primary = files.find((f) => f.path === row.primary_path && f.artifact_id);
-    const format = row.formats.find((f) => SERVABLE.includes(f));
-    if (!primary || !format) {
-      throw new ModelStateConflict(
-        'model_not_servable',
-        `Model ${modelId} has formats ${row.formats.join(', ') || 'none'}; satellites serve ${SERVABLE.join(' and ')} models`,
-      );
-    }
+    const cfg = row.config ?? {};
+    const serverArgs = parseExtraArgs(cfg.extraArgs ?? []);
+    const { artifactId, adapters } = await this.servedFiles(row);
     // Claim the activation first so two concurrent calls cannot both deploy.
     const claimed: unknown = await this.db.query(
       `UPDATE models SET activation = 'active', updated_at = now() WHERE id = $1 AND activation = 'inactive' RETURNING id`,
       [row.id],
     );
     if (!rowsOf(claimed).length) return this.response(await this.byUuid(row.id));
-    const cfg = row.config ?? {};
     const created: string[] = [];
     try {
       const replicas = cfg.replicas ?? 1;
       const allowed = cfg.allowedSatelliteIds ?? [];
       for (let i = 0; i < replicas; i++) {
         const env: Record<string, string> = { APOGEE_MODEL_ID: modelId };
-        if (cfg.extraArgs?.length) env.APOGEE_MODEL_SERVER_ARGS = cfg.extraArgs.join(' ');
+        if (serverArgs.length) env.APOGEE_MODEL_SERVER_ARGS = serverArgs.join(' ');
         const d = await this.deployments.create(ctx, orgId, orbitId, {
           name: deploymentName(modelId, i),
           description: `Model ${modelId} (replica ${i + 1} of ${replicas})`,
-          artifactId: primary.artifact_id!,
+          artifactId,
+          ...(adapters.length ? { adapters } : {}),
           ...(allowed.length ? { satelliteId: allowed[i % allowed.length] } : {}),
           ...(cfg.runtime ? { runtime: cfg.runtime } : {}),
           env,
@@ -810,6 +837,53 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     });
     this.touched(orbitId, modelId);
     return this.response(await this.byUuid(row.id));
+  }
+
+  /**
+   * What a model's deployment serves. A base model: its primary ONNX/GGUF file. A fine-tuned
+   * model: a deployment of its own running its base model's GGUF with the model's GGUF LoRA
+   * adapter, served under the fine-tuned id (the base model's deployments are left untouched,
+   * so activating or deactivating an adapter never restarts the base model).
+   */
+  private async servedFiles(
+    row: ModelRow,
+  ): Promise<{ artifactId: string; adapters: { name: string; artifactId: string }[] }> {
+    if (row.kind !== 'fine_tuned') {
+      const files = (await this.filesOf([row.id])).get(row.id) ?? [];
+      const primary = files.find((f) => f.path === row.primary_path && f.artifact_id);
+      const format = row.formats.find((f) => SERVABLE.includes(f));
+      if (!primary || !format) {
+        throw new ModelStateConflict(
+          'model_not_servable',
+          `Model ${row.model_id} has formats ${row.formats.join(', ') || 'none'}; satellites serve ${SERVABLE.join(' and ')} models`,
+        );
+      }
+      return { artifactId: primary.artifact_id!, adapters: [] };
+    }
+    const files = (await this.filesOf([row.id])).get(row.id) ?? [];
+    const adapter = files.find((f) => f.path.toLowerCase().endsWith('.gguf') && f.artifact_id);
+    if (!adapter)
+      throw new ModelStateConflict(
+        'adapter_not_supported',
+        `Model ${row.model_id} is a ${row.adapter} adapter without a GGUF file; the model server loads LoRA adapters converted to GGUF only (upload e.g. adapter.gguf from llama.cpp's convert_lora_to_gguf.py)`,
+      );
+    const base = row.base_model_id ? await this.find(row.orbit_id, row.base_model_id) : null;
+    if (!base || base.status !== 'SUCCEEDED')
+      throw new ModelStateConflict(
+        'base_model_not_loaded',
+        `The base model ${row.base_model_id} of ${row.model_id} is not loaded`,
+      );
+    const baseFiles = (await this.filesOf([base.id])).get(base.id) ?? [];
+    const primary = baseFiles.find((f) => f.path === base.primary_path && f.artifact_id);
+    if (!primary || !base.formats.includes('gguf'))
+      throw new ModelStateConflict(
+        'adapter_not_supported',
+        `The base model ${base.model_id} of ${row.model_id} is not a GGUF model; LoRA adapters load on GGUF models only`,
+      );
+    return {
+      artifactId: primary.artifact_id!,
+      adapters: [{ name: row.model_id, artifactId: adapter.artifact_id! }],
+    };
   }
 
   /** Deactivates a model: its deployments are stopped and removed. */

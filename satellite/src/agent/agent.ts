@@ -429,6 +429,12 @@ export class SatelliteAgent {
       signal: ctx.signal,
       onProgress: (got, total) => ctx.progress(`downloaded ${mib(got)}/${mib(total)} MiB`),
     });
+    const adapters = [];
+    for (const a of art.adapters ?? []) {
+      ctx.progress(`fetching the adapter ${a.name}`);
+      const got = await this.cache.ensure({ ...a, format: 'gguf' }, { signal: ctx.signal });
+      adapters.push({ name: a.name, path: got.path });
+    }
     await this.reportPhase(deploymentId, { phase: 'downloaded' });
     const secrets = spec.secretEnv.length ? (await this.client.secrets(deploymentId)).env : {};
     ctx.signal.throwIfAborted();
@@ -439,6 +445,7 @@ export class SatelliteAgent {
       format: spec.format as ModelFormat,
       modelId: spec.name,
       env: { ...secrets, ...spec.env },
+      ...(adapters.length ? { adapters } : {}),
       resources: limits(spec),
     });
     this.targets.set(deploymentId, model.url);

@@ -64,6 +64,16 @@ export interface DeploymentSpec {
   resources: { gpus?: number; memoryMb?: number; cpus?: number };
 }
 
+/** One LoRA adapter of a deployment: served as the model `name`. */
+export interface AdapterUrl {
+  name: string;
+  url: string;
+  expiresAt: string;
+  size: number;
+  sha256: string;
+  fileName: string;
+}
+
 export interface ArtifactUrl {
   url: string;
   expiresAt: string;
@@ -71,6 +81,8 @@ export interface ArtifactUrl {
   sha256: string;
   fileName: string;
   format: string;
+  /** Signed URLs of the deployment's LoRA adapters (GGUF), in order; absent from older platforms. */
+  adapters?: AdapterUrl[];
 }
 
 export interface DeploymentHealth {

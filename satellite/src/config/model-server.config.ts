@@ -39,7 +39,7 @@ export interface ModelServerConfig {
   llamaGpu: LlamaGpu;
   /** `--threads` / `APOGEE_LLAMA_THREADS` — CPU threads llama.cpp uses per context; 0 = node-llama-cpp's default (the CPU's math cores). Default 0. Use 1 for tiny models on busy hosts: idle threads spin-wait. */
   llamaThreads: number;
-  /** `APOGEE_LLAMA_GPU_LAYERS` — layers to offload to the GPU; -1 lets node-llama-cpp decide. Default -1. */
+  /** `--gpu-layers` / `APOGEE_LLAMA_GPU_LAYERS` — layers to offload to the GPU; -1 lets node-llama-cpp decide. Default -1. */
   llamaGpuLayers: number;
   /** `APOGEE_DEFAULT_MAX_TOKENS` — tokens generated when a request sets no limit. Default 512. */
   defaultMaxTokens: number;
@@ -47,7 +47,27 @@ export interface ModelServerConfig {
   defaultTemperature: number;
   /** `APOGEE_ONNX_THREADS` — onnxruntime intra-op threads; 0 lets onnxruntime decide. Default 0. */
   onnxThreads: number;
+  /**
+   * `APOGEE_LORA_ADAPTERS` — JSON `[{ "name": "ft:base:x", "path": "/models/a.gguf", "scale"?: 1 }]`:
+   * GGUF LoRA adapters (GGUF models only), each served as one more model id; a request whose
+   * `model` is an adapter's name runs on a context with that adapter. Default none.
+   */
+  loraAdapters: LoraAdapter[];
 }
+
+/** One LoRA adapter the model server loads. */
+export interface LoraAdapter {
+  name: string;
+  path: string;
+  scale: number;
+}
+
+/**
+ * Flags `APOGEE_MODEL_SERVER_ARGS` (whitespace-separated, `--flag N` or `--flag=N`; the model's
+ * `config.extraArgs`) may set. They override the environment; the runtime's own flags (`--model`,
+ * `--port`, ...) override them.
+ */
+export const EXTRA_ARG_FLAGS = ['--threads', '--context-size', '--gpu-layers', '--parallel'];
 
 const FLAGS: Record<string, string> = {
   '--model': 'APOGEE_MODEL_PATH',
@@ -61,6 +81,7 @@ const FLAGS: Record<string, string> = {
   '--parallel': 'APOGEE_LLAMA_PARALLEL',
   '--gpu': 'APOGEE_LLAMA_GPU',
   '--threads': 'APOGEE_LLAMA_THREADS',
+  '--gpu-layers': 'APOGEE_LLAMA_GPU_LAYERS',
 };
 
 /** The CLI flags accepted by `model-server/main.js`, for usage messages. */
@@ -88,7 +109,16 @@ export function readModelServerConfig(
   env: RawEnv,
   argv: readonly string[] = [],
 ): ModelServerConfig {
-  const merged: RawEnv = { ...env, ...flagsToEnv(argv) };
+  const extra = (str(env, 'APOGEE_MODEL_SERVER_ARGS') ?? '').split(/\s+/).filter(Boolean);
+  for (const token of extra) {
+    const flag = token.includes('=') ? token.slice(0, token.indexOf('=')) : token;
+    if (flag.startsWith('-') && !EXTRA_ARG_FLAGS.includes(flag))
+      throw new ConfigError(
+        'APOGEE_MODEL_SERVER_ARGS',
+        `${flag} is not accepted; accepted: ${EXTRA_ARG_FLAGS.join(', ')}`,
+      );
+  }
+  const merged: RawEnv = { ...env, ...flagsToEnv(extra), ...flagsToEnv(argv) };
   const modelPath = str(merged, 'APOGEE_MODEL_PATH');
   if (!modelPath) throw new ConfigError('APOGEE_MODEL_PATH', 'required (or --model FILE)');
   const ext = path.extname(modelPath).slice(1).toLowerCase();
@@ -124,5 +154,26 @@ export function readModelServerConfig(
     defaultMaxTokens: int(merged, 'APOGEE_DEFAULT_MAX_TOKENS', 512, 1),
     defaultTemperature: num(merged, 'APOGEE_DEFAULT_TEMPERATURE', 1, 0, 2),
     onnxThreads: int(merged, 'APOGEE_ONNX_THREADS', 0, 0, 1024),
+    loraAdapters: readLoraAdapters(str(merged, 'APOGEE_LORA_ADAPTERS')),
   };
+}
+
+function readLoraAdapters(raw: string | undefined): LoraAdapter[] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('APOGEE_LORA_ADAPTERS', 'must be a JSON array');
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('APOGEE_LORA_ADAPTERS', 'must be a JSON array');
+  return parsed.map((a: unknown, i) => {
+    const o = (a ?? {}) as { name?: unknown; path?: unknown; scale?: unknown };
+    if (typeof o.name !== 'string' || !o.name || typeof o.path !== 'string' || !o.path)
+      throw new ConfigError('APOGEE_LORA_ADAPTERS', `[${i}] needs a name and a path`);
+    const scale = o.scale === undefined ? 1 : Number(o.scale);
+    if (!Number.isFinite(scale))
+      throw new ConfigError('APOGEE_LORA_ADAPTERS', `[${i}].scale must be a number`);
+    return { name: o.name, path: path.resolve(o.path), scale };
+  });
 }

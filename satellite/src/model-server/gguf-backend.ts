@@ -15,7 +15,7 @@ import {
 import { HttpError, ModelLoadFailed, ensureError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { ResourcePool } from '../common/pool.js';
-import type { LlamaGpu } from '../config/model-server.config.js';
+import type { LlamaGpu, LoraAdapter } from '../config/model-server.config.js';
 import type { ModelBackend } from './backend.js';
 import { openEventStream, type RequestContext, type Router } from './http.js';
 import {
@@ -43,7 +43,16 @@ export interface GgufBackendOptions {
   gpuLayers: number;
   defaultMaxTokens: number;
   defaultTemperature: number;
+  /** LoRA adapters: each gets a context of its own and is served as the model `name`. */
+  adapters?: readonly LoraAdapter[];
   log: Logger;
+}
+
+/** The base model or one adapter on it: the id it is served as and its sequences. */
+interface Variant {
+  id: string;
+  context: LlamaContext;
+  pool: ResourcePool<LlamaContextSequence>;
 }
 
 const LLAMA_LOG_LEVELS: Partial<Record<LlamaLogLevel, 'debug' | 'info' | 'warn' | 'error'>> = {
@@ -89,6 +98,7 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
   let llama: Llama;
   let model: LlamaModel;
   let context: LlamaContext;
+  const adapterContexts: { adapter: LoraAdapter; context: LlamaContext }[] = [];
   try {
     llama = await loadLlama(options.gpu, log);
     model = await llama.loadModel({
@@ -102,13 +112,34 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
       sequences: options.parallel,
       ...(options.threads > 0 ? { threads: options.threads } : {}),
     });
+    for (const adapter of options.adapters ?? []) {
+      // llama.cpp checks the adapter against the model (architecture, tensor shapes) here.
+      const ctx = await model.createContext({
+        contextSize,
+        sequences: options.parallel,
+        ...(options.threads > 0 ? { threads: options.threads } : {}),
+        lora: { adapters: [{ filePath: adapter.path, scale: adapter.scale }] },
+      });
+      adapterContexts.push({ adapter, context: ctx });
+    }
   } catch (e) {
     throw new ModelLoadFailed(options.modelPath, e);
   }
   const created = Math.floor((await stat(options.modelPath)).mtimeMs / 1000);
-  const sequences: LlamaContextSequence[] = [];
-  for (let i = 0; i < options.parallel; i++) sequences.push(context.getSequence());
-  const pool = new ResourcePool(sequences);
+  const variantOf = (id: string, ctx: LlamaContext): Variant => {
+    const sequences: LlamaContextSequence[] = [];
+    for (let i = 0; i < options.parallel; i++) sequences.push(ctx.getSequence());
+    return { id, context: ctx, pool: new ResourcePool(sequences) };
+  };
+  const baseVariant = variantOf(options.modelId, context);
+  const variants = new Map<string, Variant>([[options.modelId, baseVariant]]);
+  for (const a of adapterContexts)
+    variants.set(a.adapter.name, variantOf(a.adapter.name, a.context));
+  /** The variant a request's `model` names; any other name is the base model (as before adapters). */
+  const variantFor = (body: unknown): Variant => {
+    const name = (body as { model?: unknown } | null)?.model;
+    return (typeof name === 'string' && variants.get(name)) || baseVariant;
+  };
   let embeddingContext: Promise<LlamaEmbeddingContext> | undefined;
   const embeddingPool = new ResourcePool([0]);
   const facts = {
@@ -119,6 +150,7 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
     embeddingSize: model.embeddingVectorSize,
     architecture: model.fileInfo.metadata.general.architecture,
     name: model.fileInfo.metadata.general.name ?? null,
+    adapters: adapterContexts.map((a) => a.adapter.name),
   };
   log.info('gguf model loaded', facts);
   const defaults = { maxTokens: options.defaultMaxTokens, temperature: options.defaultTemperature };
@@ -143,18 +175,21 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
 
   async function withSequence<R>(
     ctx: RequestContext,
+    variant: Variant,
     fn: (seq: LlamaContextSequence) => Promise<R>,
   ): Promise<R> {
-    return pool.use(fn, ctx.signal);
+    return variant.pool.use(fn, ctx.signal);
   }
 
   async function chatCompletions(ctx: RequestContext): Promise<unknown> {
-    const request = parseChatCompletionRequest(await ctx.json(), defaults);
+    const body = await ctx.json();
+    const variant = variantFor(body);
+    const request = parseChatCompletionRequest(body, defaults);
     const history = toHistory(request.messages);
     const id = `chatcmpl-${randomUUID()}`;
-    const base = { id, created: Math.floor(Date.now() / 1000), model: options.modelId };
+    const base = { id, created: Math.floor(Date.now() / 1000), model: variant.id };
     const stream = request.stream ? openEventStreamLazily(ctx) : undefined;
-    return withSequence(ctx, async (sequence) => {
+    return withSequence(ctx, variant, async (sequence) => {
       const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
       try {
         const promptTokens = chat.chatWrapper
@@ -217,16 +252,18 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
   }
 
   async function completions(ctx: RequestContext): Promise<unknown> {
-    const request = parseCompletionRequest(await ctx.json(), defaults);
+    const body = await ctx.json();
+    const variant = variantFor(body);
+    const request = parseCompletionRequest(body, defaults);
     const id = `cmpl-${randomUUID()}`;
     const base = {
       id,
       object: 'text_completion',
       created: Math.floor(Date.now() / 1000),
-      model: options.modelId,
+      model: variant.id,
     };
     const stream = request.stream ? openEventStreamLazily(ctx) : undefined;
-    return withSequence(ctx, async (sequence) => {
+    return withSequence(ctx, variant, async (sequence) => {
       const completion = new LlamaCompletion({
         contextSequence: sequence,
         autoDisposeSequence: false,
@@ -320,7 +357,12 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
     }, ctx.signal);
   }
 
-  const modelEntry = { id: options.modelId, object: 'model', created, owned_by: 'apogee' };
+  const modelEntries = [...variants.keys()].map((id) => ({
+    id,
+    object: 'model',
+    created,
+    owned_by: 'apogee',
+  }));
   const openApi = llmOpenApi(options.modelId, facts);
 
   return {
@@ -330,17 +372,19 @@ export async function loadGgufBackend(options: GgufBackendOptions): Promise<Mode
         .on('POST', '/v1/chat/completions', chatCompletions)
         .on('POST', '/v1/completions', completions)
         .on('POST', '/v1/embeddings', embeddings)
-        .on('GET', '/v1/models', () => ({ object: 'list', data: [modelEntry] }))
+        .on('GET', '/v1/models', () => ({ object: 'list', data: modelEntries }))
         .on('GET', '/v1/models/:id', (ctx) => {
-          if (ctx.params.id !== options.modelId)
+          const entry = modelEntries.find((m) => m.id === ctx.params.id);
+          if (!entry)
             throw new HttpError(404, 'model_not_found', `Model ${ctx.params.id} not found`);
-          return modelEntry;
+          return entry;
         });
     },
     openApi: () => openApi,
-    describe: () => ({ ...facts, waiting: pool.waiting }),
+    describe: () => ({ ...facts, waiting: baseVariant.pool.waiting }),
     async close() {
       if (embeddingContext) await (await embeddingContext).dispose();
+      for (const a of adapterContexts) await a.context.dispose();
       await context.dispose();
       await model.dispose();
     },

@@ -27,6 +27,8 @@ async function loadBackend(config: ModelServerConfig, log: Logger): Promise<Mode
   // are large native modules.
   switch (config.format) {
     case 'onnx': {
+      if (config.loraAdapters.length)
+        throw new Error('LoRA adapters (APOGEE_LORA_ADAPTERS) load on GGUF models only');
       const { loadOnnxBackend } = await import('./onnx-backend.js');
       return loadOnnxBackend({
         modelPath: config.modelPath,
@@ -47,6 +49,7 @@ async function loadBackend(config: ModelServerConfig, log: Logger): Promise<Mode
         threads: config.llamaThreads,
         defaultMaxTokens: config.defaultMaxTokens,
         defaultTemperature: config.defaultTemperature,
+        adapters: config.loraAdapters,
         log,
       });
     }

@@ -121,12 +121,25 @@ export function buildCreateOptions(
       : ['--model-id', path.basename(modelPath, path.extname(modelPath))]),
     ...(spec.args ?? []),
   ];
+  // Each adapter is mounted read-only next to the model, under a name of its own.
+  const adapterMounts = (spec.adapters ?? []).map((a, i) => ({
+    name: a.name,
+    host: path.resolve(a.path),
+    inContainer: `${CONTAINER_MODEL_DIR}/adapter-${i}-${path.basename(a.path)}`,
+  }));
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (adapterMounts.length)
+    env.push(
+      `APOGEE_LORA_ADAPTERS=${JSON.stringify(adapterMounts.map((a) => ({ name: a.name, path: a.inContainer })))}`,
+    );
   const res = spec.resources;
   const portKey = `${CONTAINER_PORT}/tcp`;
   const hostConfig: Docker.HostConfig = {
     NetworkMode: ctx.network,
-    Binds: [`${modelPath}:${inContainer}:ro`],
+    Binds: [
+      `${modelPath}:${inContainer}:ro`,
+      ...adapterMounts.map((a) => `${a.host}:${a.inContainer}:ro`),
+    ],
     RestartPolicy: { Name: ctx.restartPolicy },
     ...(hostNetwork
       ? {}

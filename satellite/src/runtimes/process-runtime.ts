@@ -124,6 +124,10 @@ export class ProcessRuntime implements Runtime {
       ...(spec.args ?? []),
     ];
     const env: Record<string, string | undefined> = { ...this.baseEnv, ...spec.env };
+    if (spec.adapters?.length)
+      env.APOGEE_LORA_ADAPTERS = JSON.stringify(
+        spec.adapters.map((a) => ({ name: a.name, path: path.resolve(a.path) })),
+      );
     const gpus = spec.resources?.gpus;
     if (gpus?.deviceIds?.length) env.CUDA_VISIBLE_DEVICES = gpus.deviceIds.join(',');
     if (spec.resources?.memoryBytes || spec.resources?.cpus) {

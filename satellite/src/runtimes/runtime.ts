@@ -40,6 +40,8 @@ export interface DeploymentSpec {
   env?: Record<string, string>;
   /** Extra model-server flags (`--threads 1`). */
   args?: string[];
+  /** LoRA adapters (GGUF) on this host, each served as the model `name` (GGUF models only). */
+  adapters?: { name: string; path: string }[];
   resources?: ResourceLimits;
   /** Image (Docker runtime). Default: the configured model-server image. */
   image?: string;

@@ -15,6 +15,7 @@ export {
   TINY_LLAMA,
   type TinyGgufOptions,
 } from './tiny-gguf.js';
+export { writeTinyLoraGguf, type TinyLoraOptions } from './tiny-lora.js';
 export {
   encodeGguf,
   writeGguf,
