@@ -22,10 +22,10 @@ import {
 import { SatellitesService } from '../satellites/satellites.service.js';
 import { OrbitSecretsService } from '../secrets/orbit-secrets.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
+import { AliasFollowService } from './alias-follow.service.js';
 import { InferenceRouteCache } from './inference-route-cache.js';
 import type { Task } from '../tasks/task.types.js';
 import type {
-  DeploymentAdapterDto,
   DeploymentArtifactUrlDto,
   DeploymentCreateDto,
   DeploymentHealthDto,
@@ -68,7 +68,6 @@ interface DeploymentRow {
   delete_requested: boolean;
   env: Record<string, string>;
   secret_refs: Record<string, string>;
-  adapters?: DeploymentAdapterDto[];
   resources: DeploymentResourcesDto;
   inference_url: string | null;
   schema: Record<string, unknown> | null;
@@ -84,6 +83,8 @@ interface DeploymentRow {
   task_max_attempts: number | null;
   task_progress: string | null;
   task_error: string | null;
+  track_id: string | null;
+  alias: string | null;
 }
 
 const SELECT = `
@@ -91,7 +92,7 @@ const SELECT = `
          d.runtime, d.status, d.status_reason, d.delete_requested, d.env, d.secret_refs, d.resources, d.inference_url, d.schema,
          d.phases, d.health, d.last_health_at, d.created_at, d.updated_at,
          t.id AS task_id, t.type AS task_type, t.status AS task_status, t.attempt AS task_attempt, t.max_attempts AS task_max_attempts,
-         t.progress AS task_progress, t.error AS task_error
+         t.progress AS task_progress, t.error AS task_error, d.track_id, d.alias
     FROM deployments d
     JOIN satellites s ON s.id = d.satellite_id
     LEFT JOIN LATERAL (SELECT * FROM tasks x WHERE x.deployment_id = d.id ORDER BY x.created_at DESC LIMIT 1) t ON true`;
@@ -129,6 +130,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     private readonly satellites: SatellitesService,
     private readonly tasks: TasksService,
     private readonly routes: InferenceRouteCache,
+    private readonly follow: AliasFollowService,
   ) {}
 
   onModuleInit(): void {
@@ -143,7 +145,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     });
     this.artifacts.registerDependencyCheck('deployments', async (m, a) => {
       const rows: { name: string; status: string }[] = await m.query(
-        `SELECT name, status FROM deployments WHERE artifact_id = $1 OR adapters @> jsonb_build_array(jsonb_build_object('artifactId', $1::text)) ORDER BY name`,
+        'SELECT name, status FROM deployments WHERE artifact_id = $1 ORDER BY name',
         [a.id],
       );
       return rows.map((r) => `deployment ${r.name} (${r.status})`);
@@ -174,7 +176,19 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'deploy']);
     const env = stringMap(dto.env ?? {}, 'env', (k) => ENV_NAME.test(k), 32_768);
     const secretRefs = stringMap(dto.secrets ?? {}, 'secrets', (k) => ENV_NAME.test(k), 128);
-    const artifact = await this.artifacts.get(ctx, orgId, orbitId, dto.artifactId);
+    AliasFollowService.checkTarget(dto);
+    let follow: { trackId: string; artifactId: string; alias: string } | null = null;
+    if (dto.track && dto.alias) {
+      await this.access.orbit(ctx, orgId, orbitId, ['track', 'read']);
+      const r = await this.follow.resolve(this.db.manager, orbitId, dto.track, dto.alias);
+      follow = { ...r, alias: dto.alias };
+    }
+    const artifact = await this.artifacts.get(
+      ctx,
+      orgId,
+      orbitId,
+      follow?.artifactId ?? dto.artifactId!,
+    );
     if (artifact.status !== 'uploaded') {
       throw new Conflict(
         'artifact_not_uploaded',
@@ -187,25 +201,6 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         [{ field: 'artifactId', problems: [`format ${artifact.format} is not servable`] }],
       );
     }
-    const adapters = dto.adapters ?? [];
-    if (adapters.length && artifact.format !== 'gguf')
-      throw new ValidationFailed('Adapters need a GGUF model', [
-        { field: 'adapters', problems: [`a ${artifact.format} model cannot load LoRA adapters`] },
-      ]);
-    for (const [i, ad] of adapters.entries()) {
-      const a = await this.artifacts.get(ctx, orgId, orbitId, ad.artifactId);
-      if (a.status !== 'uploaded' || a.format !== 'gguf')
-        throw new ValidationFailed(`Adapter ${ad.name} cannot be loaded`, [
-          {
-            field: `adapters[${i}].artifactId`,
-            problems: [`artifact ${a.name} is ${a.status} ${a.format}; need an uploaded GGUF`],
-          },
-        ]);
-    }
-    if (new Set(adapters.map((a) => a.name)).size !== adapters.length)
-      throw new ValidationFailed('Adapter names must be unique', [
-        { field: 'adapters', problems: ['duplicate name'] },
-      ]);
     if (Object.keys(secretRefs).length) {
       const known = new Set((await this.secrets.list(ctx, orgId, orbitId)).map((s) => s.name));
       const missing = Object.entries(secretRefs).filter(([, name]) => !known.has(name));
@@ -224,8 +219,8 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       let id: string;
       try {
         const rows: { id: string }[] = await m.query(
-          `INSERT INTO deployments (organization_id, orbit_id, satellite_id, artifact_id, name, description, format, runtime, status, env, secret_refs, resources, phases, created_by, adapters)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, jsonb_build_object('queued', to_jsonb(now())), $12, $13) RETURNING id`,
+          `INSERT INTO deployments (organization_id, orbit_id, satellite_id, artifact_id, name, description, format, runtime, status, env, secret_refs, resources, phases, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, jsonb_build_object('queued', to_jsonb(now())), $12) RETURNING id`,
           [
             orgId,
             orbitId,
@@ -239,7 +234,6 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
             secretRefs,
             { ...(dto.resources ?? {}) },
             userId(ctx),
-            JSON.stringify(adapters.map((a) => ({ name: a.name, artifactId: a.artifactId }))),
           ],
         );
         id = rows[0]!.id;
@@ -250,6 +244,16 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
             `A deployment named "${dto.name}" already exists in this orbit`,
           );
         throw e;
+      }
+      if (follow) {
+        const now = await this.follow.resolve(m, orbitId, follow.trackId, follow.alias, true);
+        if (now.artifactId !== artifact.id)
+          throw new Conflict('alias_moved', `Alias ${follow.alias} moved meanwhile; try again`);
+        await m.query('UPDATE deployments SET track_id = $2, alias = $3 WHERE id = $1', [
+          id,
+          follow.trackId,
+          follow.alias,
+        ]);
       }
       await this.tasks.enqueue(m, {
         organizationId: orgId,
@@ -285,7 +289,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
   ): Promise<DeploymentResponseDto[]> {
     await this.access.orbit(ctx, orgId, orbitId, ['deployment', 'list']);
     const rows: DeploymentRow[] = await this.db.query(
-      `${SELECT} WHERE d.orbit_id = $1 ORDER BY d.created_at DESC, d.id DESC`,
+      `${SELECT} WHERE d.orbit_id = $1 AND d.front_id IS NULL ORDER BY d.created_at DESC, d.id DESC`,
       [orbitId],
     );
     return rows.map(toResponse);
@@ -338,6 +342,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       const d = await this.lock(m, orbitId, id);
       if (d.status === 'stopped' || d.status === 'stopping') return;
       await this.requestUndeploy(m, d, false);
+      await this.dropInstances(m, id);
       await this.audit.record(
         ctx,
         {
@@ -368,6 +373,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       if (d.status === 'stopping' || d.delete_requested)
         throw new DeploymentStatusConflict(d.status, 'be redeployed while it is stopping');
       await this.tasks.cancelPending(m, id, ['deploy', 'undeploy']);
+      await this.dropInstances(m, id);
       await m.query(
         `UPDATE deployments SET status = 'pending', status_reason = NULL, phases = jsonb_build_object('queued', to_jsonb(now())), updated_at = now() WHERE id = $1`,
         [id],
@@ -426,6 +432,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         },
         m,
       );
+      await this.dropInstances(m, id);
       if (force || d.status === 'stopped') {
         await this.tasks.cancelPending(m, id, ['deploy', 'undeploy']);
         if (d.status !== 'stopped') {
@@ -448,6 +455,12 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     this.tasks.wake(orbitId);
     this.routes.forgetDeployment(id);
     return gone ? null : this.one(orbitId, id);
+  }
+
+  /** A front's other instances go (deploy by alias); it serves its own model again when deployed. */
+  private async dropInstances(m: EntityManager, id: string): Promise<void> {
+    await this.follow.dropInstances(m, id, null);
+    await m.query('UPDATE deployments SET serving_id = NULL, retire_at = NULL WHERE id = $1', [id]);
   }
 
   private async requestUndeploy(
@@ -537,7 +550,6 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       env: d.env,
       secretEnv: Object.keys(d.secret_refs),
       resources: d.resources,
-      adapters: (d.adapters ?? []).map((a) => ({ name: a.name, artifactId: a.artifactId })),
     };
   }
 
@@ -548,24 +560,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
   ): Promise<DeploymentArtifactUrlDto> {
     const d = await this.own(sat, id);
     const u = await this.artifacts.downloadUrl(ctx, sat.organizationId, sat.orbitId, d.artifact_id);
-    const adapters = [];
-    for (const a of d.adapters ?? []) {
-      const au = await this.artifacts.downloadUrl(
-        ctx,
-        sat.organizationId,
-        sat.orbitId,
-        a.artifactId,
-      );
-      adapters.push({
-        name: a.name,
-        url: au.url,
-        expiresAt: au.expiresAt,
-        size: au.size,
-        sha256: au.sha256,
-        fileName: au.fileName,
-      });
-    }
-    return { ...u, format: d.format, adapters };
+    return { ...u, format: d.format };
   }
 
   /** The deployment's secret env, decrypted for its satellite (each reveal is audited). */
@@ -641,7 +636,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
                   status_reason = CASE WHEN status = 'active' AND NOT $6 THEN $7
                                        WHEN status = 'not_responding' AND $6 THEN NULL ELSE status_reason END,
                   updated_at = now()
-            WHERE id = $1 AND orbit_id = $2 AND satellite_id = $3`,
+            WHERE (id = $1 OR serving_id = $1) AND orbit_id = $2 AND satellite_id = $3`,
           [
             h.id,
             sat.orbitId,
@@ -659,7 +654,9 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 
   async placedOn(sat: SatellitePrincipal): Promise<SatelliteHeartbeatResponseDto['deployments']> {
     const rows: { id: string; status: DeploymentStatus }[] = await this.db.query(
-      'SELECT id, status FROM deployments WHERE orbit_id = $1 AND satellite_id = $2 ORDER BY created_at',
+      // A front serving through another instance, its own model retired, wants nothing running.
+      `SELECT id, CASE WHEN serving_id IS NOT NULL AND retire_at IS NULL THEN 'stopped' ELSE status END AS status
+         FROM deployments WHERE orbit_id = $1 AND satellite_id = $2 ORDER BY created_at`,
       [sat.orbitId, sat.satelliteId],
     );
     return rows.map((r) => ({ id: r.id, status: r.status, wanted: WANTED.includes(r.status) }));
@@ -724,6 +721,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         typeof r.runtime === 'string' ? r.runtime : null,
       ],
     );
+    await this.follow.promote(m, t.deploymentId);
   }
 
   private async onDeployFailed(m: EntityManager, t: Task): Promise<void> {
@@ -822,6 +820,8 @@ function toResponse(r: DeploymentRow): DeploymentResponseDto {
     satelliteId: r.satellite_id,
     satelliteName: r.satellite_name,
     artifactId: r.artifact_id,
+    trackId: r.track_id,
+    alias: r.alias,
     name: r.name,
     description: r.description,
     format: r.format,

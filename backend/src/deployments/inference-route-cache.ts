@@ -20,6 +20,8 @@ interface Entry {
 @Injectable()
 export class InferenceRouteCache {
   private readonly entries = new Map<string, Entry>();
+  /** Deployments switching where they are served: not cached until the time given. */
+  private readonly held = new Map<string, number>();
 
   private key(token: string, org: string, orbit: string, deploymentId: string): string {
     return `${createHash('sha256').update(token).digest('base64url')}:${org}:${orbit}:${deploymentId}`;
@@ -37,12 +39,23 @@ export class InferenceRouteCache {
   }
 
   set(token: string, org: string, orbit: string, deploymentId: string, target: string): void {
+    const until = this.held.get(deploymentId);
+    if (until !== undefined) {
+      if (until > Date.now()) return;
+      this.held.delete(deploymentId);
+    }
     if (this.entries.size >= MAX_ENTRIES) this.prune();
     this.entries.set(this.key(token, org, orbit, deploymentId), {
       target,
       deploymentId,
       expires: Date.now() + INFERENCE_ROUTE_TTL_MS,
     });
+  }
+
+  /** Forgets a deployment and caches nothing for it for `ms` (while its switch commits). */
+  hold(deploymentId: string, ms: number): void {
+    this.held.set(deploymentId, Date.now() + ms);
+    this.forgetDeployment(deploymentId);
   }
 
   forgetDeployment(deploymentId: string): void {

@@ -22,7 +22,12 @@ export interface Deployment {
   orbitId: string;
   satelliteId: string;
   satelliteName: string;
+  /** The artifact served; for a deployment following an alias, the version it serves now. */
   artifactId: string;
+  /** Deploy by alias: the followed track, else null. */
+  trackId: string | null;
+  /** Deploy by alias: the followed alias of `trackId`, else null. */
+  alias: string | null;
   name: string;
   description: string;
   format: string;
@@ -54,7 +59,12 @@ export interface Deployment {
 }
 
 export interface DeploymentCreateParams {
-  artifactId: string;
+  /** The artifact to serve; or give `track` and `alias` instead to follow an alias. */
+  artifactId?: string;
+  /** Deploy by alias: the track (id or name) whose `alias` to follow. */
+  track?: string;
+  /** Deploy by alias, e.g. `production`: moving it redeploys the new version. */
+  alias?: string;
   name: string;
   description?: string;
   /** Default: an active satellite of the orbit that serves the artifact's format. */

@@ -61,25 +61,33 @@ export class DeploymentResourcesDto {
   cpus?: number;
 }
 
-export class DeploymentAdapterDto {
-  @ApiProperty({
-    maxLength: 300,
-    example: 'ft:acme/tiny:support-v1',
-    description: 'Model name the adapter is served as (`model` of a request selects it).',
+export class DeploymentCreateDto {
+  @ApiPropertyOptional({
+    description:
+      'The model artifact to serve (uploaded, ONNX or GGUF). Give either this or `track` and `alias`.',
   })
+  @IsOptional()
+  @IsUUID()
+  artifactId?: string;
+  @ApiPropertyOptional({
+    description:
+      'Deploy by alias: the track (id or name) whose `alias` to follow. Moving the alias redeploys the new version on the same satellite.',
+    maxLength: 100,
+  })
+  @IsOptional()
   @IsString()
   @MinLength(1)
-  @MaxLength(300)
-  name: string;
-  @ApiProperty({ description: 'The adapter artifact (uploaded, a GGUF LoRA adapter).' })
-  @IsUUID()
-  artifactId: string;
-}
-
-export class DeploymentCreateDto {
-  @ApiProperty({ description: 'The model artifact to serve (uploaded, ONNX or GGUF).' })
-  @IsUUID()
-  artifactId: string;
+  @MaxLength(100)
+  track?: string;
+  @ApiPropertyOptional({
+    description: 'Deploy by alias: the alias of `track` to follow, e.g. `production`.',
+    maxLength: 63,
+    example: 'production',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'alias must be a valid alias name' })
+  alias?: string;
   @ApiProperty({ maxLength: 100, example: 'fraud-v3' })
   @IsString()
   @MinLength(1)
@@ -126,17 +134,6 @@ export class DeploymentCreateDto {
   @ValidateNested()
   @Type(() => DeploymentResourcesDto)
   resources?: DeploymentResourcesDto;
-  @ApiPropertyOptional({
-    type: [DeploymentAdapterDto],
-    description:
-      'LoRA adapters (GGUF models only) loaded on the model; each is served as one more model name.',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(8)
-  @ValidateNested({ each: true })
-  @Type(() => DeploymentAdapterDto)
-  adapters?: DeploymentAdapterDto[];
 }
 
 export class DeploymentDeleteQueryDto {
@@ -200,7 +197,22 @@ export class DeploymentResponseDto {
   @ApiProperty() orbitId: string;
   @ApiProperty() satelliteId: string;
   @ApiProperty() satelliteName: string;
-  @ApiProperty() artifactId: string;
+  @ApiProperty({
+    description: 'The artifact being served (for an alias follower: the version now served).',
+  })
+  artifactId: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Deploy by alias: the followed track, else null.',
+  })
+  trackId: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Deploy by alias: the followed alias of `trackId`, else null.',
+  })
+  alias: string | null;
   @ApiProperty() name: string;
   @ApiProperty() description: string;
   @ApiProperty({ example: 'onnx' }) format: string;
@@ -318,16 +330,6 @@ export class DeploymentSpecDto {
   })
   secretEnv: string[];
   @ApiProperty({ type: DeploymentResourcesDto }) resources: DeploymentResourcesDto;
-  @ApiProperty({ type: [DeploymentAdapterDto] }) adapters: DeploymentAdapterDto[];
-}
-
-export class DeploymentAdapterUrlDto {
-  @ApiProperty() name: string;
-  @ApiProperty() url: string;
-  @ApiProperty() expiresAt: string;
-  @ApiProperty() size: number;
-  @ApiProperty() sha256: string;
-  @ApiProperty() fileName: string;
 }
 
 export class DeploymentArtifactUrlDto {
@@ -337,11 +339,6 @@ export class DeploymentArtifactUrlDto {
   @ApiProperty() sha256: string;
   @ApiProperty() fileName: string;
   @ApiProperty() format: string;
-  @ApiProperty({
-    type: [DeploymentAdapterUrlDto],
-    description: 'Signed URLs of the LoRA adapters, in order.',
-  })
-  adapters: DeploymentAdapterUrlDto[];
 }
 
 export class DeploymentSecretsDto {
