@@ -26,6 +26,7 @@ import { AliasFollowService } from './alias-follow.service.js';
 import { InferenceRouteCache } from './inference-route-cache.js';
 import type { Task } from '../tasks/task.types.js';
 import type {
+  DeploymentAdapterDto,
   DeploymentArtifactUrlDto,
   DeploymentCreateDto,
   DeploymentHealthDto,
@@ -68,6 +69,7 @@ interface DeploymentRow {
   delete_requested: boolean;
   env: Record<string, string>;
   secret_refs: Record<string, string>;
+  adapters?: DeploymentAdapterDto[];
   resources: DeploymentResourcesDto;
   inference_url: string | null;
   schema: Record<string, unknown> | null;
@@ -145,7 +147,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     });
     this.artifacts.registerDependencyCheck('deployments', async (m, a) => {
       const rows: { name: string; status: string }[] = await m.query(
-        'SELECT name, status FROM deployments WHERE artifact_id = $1 ORDER BY name',
+        `SELECT name, status FROM deployments WHERE artifact_id = $1 OR adapters @> jsonb_build_array(jsonb_build_object('artifactId', $1::text)) ORDER BY name`,
         [a.id],
       );
       return rows.map((r) => `deployment ${r.name} (${r.status})`);
@@ -201,6 +203,25 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         [{ field: 'artifactId', problems: [`format ${artifact.format} is not servable`] }],
       );
     }
+    const adapters = dto.adapters ?? [];
+    if (adapters.length && artifact.format !== 'gguf')
+      throw new ValidationFailed('Adapters need a GGUF model', [
+        { field: 'adapters', problems: [`a ${artifact.format} model cannot load LoRA adapters`] },
+      ]);
+    for (const [i, ad] of adapters.entries()) {
+      const a = await this.artifacts.get(ctx, orgId, orbitId, ad.artifactId);
+      if (a.status !== 'uploaded' || a.format !== 'gguf')
+        throw new ValidationFailed(`Adapter ${ad.name} cannot be loaded`, [
+          {
+            field: `adapters[${i}].artifactId`,
+            problems: [`artifact ${a.name} is ${a.status} ${a.format}; need an uploaded GGUF`],
+          },
+        ]);
+    }
+    if (new Set(adapters.map((a) => a.name)).size !== adapters.length)
+      throw new ValidationFailed('Adapter names must be unique', [
+        { field: 'adapters', problems: ['duplicate name'] },
+      ]);
     if (Object.keys(secretRefs).length) {
       const known = new Set((await this.secrets.list(ctx, orgId, orbitId)).map((s) => s.name));
       const missing = Object.entries(secretRefs).filter(([, name]) => !known.has(name));
@@ -219,8 +240,8 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       let id: string;
       try {
         const rows: { id: string }[] = await m.query(
-          `INSERT INTO deployments (organization_id, orbit_id, satellite_id, artifact_id, name, description, format, runtime, status, env, secret_refs, resources, phases, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, jsonb_build_object('queued', to_jsonb(now())), $12) RETURNING id`,
+          `INSERT INTO deployments (organization_id, orbit_id, satellite_id, artifact_id, name, description, format, runtime, status, env, secret_refs, resources, phases, created_by, adapters)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, jsonb_build_object('queued', to_jsonb(now())), $12, $13) RETURNING id`,
           [
             orgId,
             orbitId,
@@ -234,6 +255,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
             secretRefs,
             { ...(dto.resources ?? {}) },
             userId(ctx),
+            JSON.stringify(adapters.map((a) => ({ name: a.name, artifactId: a.artifactId }))),
           ],
         );
         id = rows[0]!.id;
@@ -550,6 +572,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
       env: d.env,
       secretEnv: Object.keys(d.secret_refs),
       resources: d.resources,
+      adapters: (d.adapters ?? []).map((a) => ({ name: a.name, artifactId: a.artifactId })),
     };
   }
 
@@ -560,7 +583,24 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
   ): Promise<DeploymentArtifactUrlDto> {
     const d = await this.own(sat, id);
     const u = await this.artifacts.downloadUrl(ctx, sat.organizationId, sat.orbitId, d.artifact_id);
-    return { ...u, format: d.format };
+    const adapters = [];
+    for (const a of d.adapters ?? []) {
+      const au = await this.artifacts.downloadUrl(
+        ctx,
+        sat.organizationId,
+        sat.orbitId,
+        a.artifactId,
+      );
+      adapters.push({
+        name: a.name,
+        url: au.url,
+        expiresAt: au.expiresAt,
+        size: au.size,
+        sha256: au.sha256,
+        fileName: au.fileName,
+      });
+    }
+    return { ...u, format: d.format, adapters };
   }
 
   /** The deployment's secret env, decrypted for its satellite (each reveal is audited). */

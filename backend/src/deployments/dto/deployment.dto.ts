@@ -61,6 +61,21 @@ export class DeploymentResourcesDto {
   cpus?: number;
 }
 
+export class DeploymentAdapterDto {
+  @ApiProperty({
+    maxLength: 300,
+    example: 'ft:acme/tiny:support-v1',
+    description: 'Model name the adapter is served as (`model` of a request selects it).',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  name: string;
+  @ApiProperty({ description: 'The adapter artifact (uploaded, a GGUF LoRA adapter).' })
+  @IsUUID()
+  artifactId: string;
+}
+
 export class DeploymentCreateDto {
   @ApiPropertyOptional({
     description:
@@ -134,6 +149,17 @@ export class DeploymentCreateDto {
   @ValidateNested()
   @Type(() => DeploymentResourcesDto)
   resources?: DeploymentResourcesDto;
+  @ApiPropertyOptional({
+    type: [DeploymentAdapterDto],
+    description:
+      'LoRA adapters (GGUF models only) loaded on the model; each is served as one more model name.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(8)
+  @ValidateNested({ each: true })
+  @Type(() => DeploymentAdapterDto)
+  adapters?: DeploymentAdapterDto[];
 }
 
 export class DeploymentDeleteQueryDto {
@@ -330,6 +356,16 @@ export class DeploymentSpecDto {
   })
   secretEnv: string[];
   @ApiProperty({ type: DeploymentResourcesDto }) resources: DeploymentResourcesDto;
+  @ApiProperty({ type: [DeploymentAdapterDto] }) adapters: DeploymentAdapterDto[];
+}
+
+export class DeploymentAdapterUrlDto {
+  @ApiProperty() name: string;
+  @ApiProperty() url: string;
+  @ApiProperty() expiresAt: string;
+  @ApiProperty() size: number;
+  @ApiProperty() sha256: string;
+  @ApiProperty() fileName: string;
 }
 
 export class DeploymentArtifactUrlDto {
@@ -339,6 +375,11 @@ export class DeploymentArtifactUrlDto {
   @ApiProperty() sha256: string;
   @ApiProperty() fileName: string;
   @ApiProperty() format: string;
+  @ApiProperty({
+    type: [DeploymentAdapterUrlDto],
+    description: 'Signed URLs of the LoRA adapters, in order.',
+  })
+  adapters: DeploymentAdapterUrlDto[];
 }
 
 export class DeploymentSecretsDto {
