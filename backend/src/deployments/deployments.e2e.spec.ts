@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,9 @@ let satId: string;
 let linearId: string;
 let apiKey: string;
 const agents: AgentProcess[] = [];
+/** `deployment.status_changed` deliveries received by the orbit's webhook, in order. */
+const statusEvents: { deploymentId: string; status: string }[] = [];
+let receiver: Server;
 const X = [
   [1, 2, 3, 4],
   [0.5, -1, 0, 2],
@@ -80,11 +85,31 @@ beforeAll(async () => {
   await ensureSatelliteBuilt();
   models = await satelliteModels();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'apogee-deploy-e2e-'));
-  t = await startTestApp();
+  t = await startTestApp({ APOGEE_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const e = JSON.parse(body) as {
+        type?: string;
+        event?: string;
+        data: { deploymentId: string; status: string };
+      };
+      if ((e.type ?? e.event) === 'deployment.status_changed') statusEvents.push(e.data);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   fwd = await tcpForwarder(Number(new URL(t.baseURL).port));
   u = await signupUser(t.baseURL, 'deployer@example.com');
   reg = registry(u.client, u.org.id, u.orbit.id);
   apiKey = (await u.client.post('/v1/users/me/api-keys', { name: 'inference' })).body.key;
+  const hook = await u.client.post(`${base()}/webhooks`, {
+    name: 'status',
+    url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    events: ['deployment.status_changed'],
+  });
+  expect(hook.status).toBe(201);
   const s = await u.client.post(`${base()}/satellites`, { name: 'e2e' });
   satKey = s.body.key;
   satId = s.body.id;
@@ -109,6 +134,7 @@ afterAll(async () => {
   for (const { id } of ids) for (const pid of modelServerPids(id)) process.kill(-pid, 'SIGKILL');
   await fwd?.close();
   await t?.close();
+  receiver?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 
@@ -151,6 +177,19 @@ describe('deployments end to end (process runtime)', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(JSON.stringify(d.schema)).toContain('predict');
     expect(modelServerPids(depId)).toHaveLength(1);
+    // The orbit's webhook heard each status change of this deployment once (delivery order may vary).
+    await waitFor(
+      async () =>
+        statusEvents.some((e) => e.deploymentId === depId && e.status === 'active') || null,
+      30_000,
+      'the deployment.status_changed webhook for active',
+    );
+    expect(
+      statusEvents
+        .filter((e) => e.deploymentId === depId)
+        .map((e) => e.status)
+        .sort(),
+    ).toEqual(['active', 'deploying']);
   }, 90_000);
 
   it('predicts through the API proxy with the numbers the graph computes', async () => {

@@ -10,7 +10,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { RequestContext, SatellitePrincipal } from '../common/auth/principal.js';
+import {
+  systemContext,
+  type RequestContext,
+  type SatellitePrincipal,
+} from '../common/auth/principal.js';
 import {
   Conflict,
   NotFound,
@@ -22,6 +26,7 @@ import {
 import { SatellitesService } from '../satellites/satellites.service.js';
 import { OrbitSecretsService } from '../secrets/orbit-secrets.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { AliasFollowService } from './alias-follow.service.js';
 import { InferenceRouteCache } from './inference-route-cache.js';
 import type { Task } from '../tasks/task.types.js';
@@ -133,7 +138,42 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     private readonly tasks: TasksService,
     private readonly routes: InferenceRouteCache,
     private readonly follow: AliasFollowService,
+    private readonly webhooks: WebhooksService,
   ) {}
+
+  /**
+   * Announces a user-facing deployment's new status to the orbit's webhooks, in the transaction
+   * that changed it. Hidden successors of alias-following deployments are not announced.
+   */
+  private async announce(m: EntityManager, ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const rows: {
+      id: string;
+      orbit_id: string;
+      name: string;
+      status: string;
+      status_reason: string | null;
+      artifact_id: string;
+    }[] = await m.query(
+      `SELECT id, orbit_id, name, status, status_reason, artifact_id FROM deployments WHERE id = ANY($1) AND front_id IS NULL`,
+      [ids],
+    );
+    for (const d of rows) {
+      await this.webhooks.emit(
+        systemContext('deployment-status'),
+        d.orbit_id,
+        'deployment.status_changed',
+        {
+          deploymentId: d.id,
+          name: d.name,
+          status: d.status,
+          reason: d.status_reason,
+          artifactId: d.artifact_id,
+        },
+        m,
+      );
+    }
+  }
 
   onModuleInit(): void {
     this.tasks.registerHooks('deploy', {
@@ -739,16 +779,25 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
 
   private async onDeployClaimed(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
-    await m.query(
-      `UPDATE deployments SET status = 'deploying', phases = jsonb_build_object('queued', phases->'queued', 'claimed', to_jsonb(now())), updated_at = now()
-        WHERE id = $1 AND status IN ('pending', 'deploying', 'failed', 'not_responding', 'active')`,
+    const before: { status: string }[] = await m.query(
+      'SELECT status FROM deployments WHERE id = $1',
       [t.deploymentId],
     );
+    const changed: unknown = await m.query(
+      `UPDATE deployments SET status = 'deploying', phases = jsonb_build_object('queued', phases->'queued', 'claimed', to_jsonb(now())), updated_at = now()
+        WHERE id = $1 AND status IN ('pending', 'deploying', 'failed', 'not_responding', 'active') RETURNING id`,
+      [t.deploymentId],
+    );
+    if (before[0]?.status !== 'deploying') await this.announce(m, returnedIds(changed));
   }
 
   private async onDeploySucceeded(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
     const r = t.result ?? {};
+    const before: { status: string }[] = await m.query(
+      'SELECT status FROM deployments WHERE id = $1',
+      [t.deploymentId],
+    );
     await m.query(
       `UPDATE deployments SET status = 'active', status_reason = NULL, inference_url = $2, schema = $3, runtime = COALESCE($4, runtime),
               phases = CASE WHEN phases ? 'healthy' THEN phases ELSE phases || jsonb_build_object('healthy', to_jsonb(now())) END,
@@ -761,6 +810,7 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         typeof r.runtime === 'string' ? r.runtime : null,
       ],
     );
+    if (before[0] && before[0].status !== 'active') await this.announce(m, [t.deploymentId]);
     await this.follow.promote(m, t.deploymentId);
   }
 
@@ -771,23 +821,25 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
     const reason = logs?.length
       ? `${t.error}\n--- last log lines ---\n${logs.join('\n')}`
       : t.error;
-    await m.query(
+    const changed: unknown = await m.query(
       `UPDATE deployments SET status = 'failed', status_reason = $2, inference_url = NULL, updated_at = now(),
               logs = COALESCE($3::jsonb, logs), logs_at = CASE WHEN $3::jsonb IS NULL THEN logs_at ELSE now() END
-        WHERE id = $1 AND status IN ('pending', 'deploying', 'not_responding', 'active')`,
+        WHERE id = $1 AND status IN ('pending', 'deploying', 'not_responding', 'active') RETURNING id`,
       [t.deploymentId, reason, logs ? JSON.stringify(logs.slice(-LOG_LINES_KEPT)) : null],
     );
+    await this.announce(m, returnedIds(changed));
   }
 
   private async onUndeploySucceeded(m: EntityManager, t: Task): Promise<void> {
     if (!t.deploymentId) return;
     this.routes.forgetDeployment(t.deploymentId);
     await m.query('DELETE FROM deployments WHERE id = $1 AND delete_requested', [t.deploymentId]);
-    await m.query(
+    const changed: unknown = await m.query(
       `UPDATE deployments SET status = 'stopped', status_reason = NULL, inference_url = NULL, health = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'stopping'`,
+        WHERE id = $1 AND status = 'stopping' RETURNING id`,
       [t.deploymentId],
     );
+    await this.announce(m, returnedIds(changed));
   }
 
   private async onUndeployFailed(m: EntityManager, t: Task): Promise<void> {
@@ -805,8 +857,16 @@ export class DeploymentsService implements OnModuleInit, OnApplicationBootstrap,
         WHERE status = 'active' AND (last_health_at IS NULL OR last_health_at < now() - make_interval(secs => $1::double precision)) RETURNING id`,
       [HEALTH_STALE_MS / 1000],
     );
+    await this.announce(this.db.manager, returnedIds(r));
     return r[1];
   }
+}
+
+/** Ids from an `UPDATE … RETURNING id` answer (the pg driver gives `[rows, count]`). */
+function returnedIds(result: unknown): string[] {
+  const rows =
+    Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as { id: string }[]) : [];
+  return rows.map((r) => r.id);
 }
 
 function userId(ctx: RequestContext): string | null {

@@ -5,7 +5,11 @@ import { AccessService } from '../access/access.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CollectionsService } from '../collections/collections.service.js';
-import type { RequestContext, SatellitePrincipal } from '../common/auth/principal.js';
+import {
+  systemContext,
+  type RequestContext,
+  type SatellitePrincipal,
+} from '../common/auth/principal.js';
 import {
   Conflict,
   DomainError,
@@ -17,6 +21,7 @@ import {
 import { DeploymentsService } from '../deployments/deployments.service.js';
 import { OrbitSecretsService } from '../secrets/orbit-secrets.service.js';
 import { TasksService } from '../tasks/tasks.service.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { Task } from '../tasks/task.types.js';
 import {
   MODEL_SOURCES,
@@ -180,6 +185,7 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     private readonly secrets: OrbitSecretsService,
     private readonly tasks: TasksService,
     private readonly objectStore: ObjectStoreSource,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   onModuleInit(): void {
@@ -1337,6 +1343,13 @@ export class ModelsService implements OnModuleInit, OnModuleDestroy {
     );
     const row = rowsOf(updated)[0] as ModelRow | undefined;
     if (!row) return;
+    await this.webhooks.emit(
+      systemContext('model-loader'),
+      row.orbit_id,
+      'model.loaded',
+      { modelId: row.model_id, formats, primaryPath: primary, source: row.source },
+      m,
+    );
     // One base model per GGUF file, when asked: `<id>/<file>` sharing the parent's stored file.
     const ggufs = Array.isArray(r.ggufFiles) ? (r.ggufFiles as string[]) : [];
     if (row.options.splitGguf && ggufs.length > 1) {
