@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import {
   createServer,
   request as httpRequest,
@@ -372,13 +372,20 @@ async function killAndResume(label: string, acct: Awaited<ReturnType<typeof acco
   timings.download1 = secs(t0);
   expect(d1.killed, `download child finished before 50 %: ${d1.stderr}`).toBe(true);
   expect(existsSync(`${dest}.part`)).toBe(true);
+  // What the killed run left for the resume (shown if the second run does not resume).
+  const stateAtKill = await readFile(`${dest}.part.json`, 'utf8').catch(
+    (e: NodeJS.ErrnoException) => `unreadable: ${e.code}`,
+  );
   t0 = Date.now();
   const d2 = await runChild(dlArgs);
   timings.download2 = secs(t0);
   const got = d2.events.find((e) => e.ev === 'done');
   expect(got, `second download failed (exit ${d2.code}): ${d2.stderr}`).toBeDefined();
   expect(got).toMatchObject({ path: dest, size: SIZE, sha256: fileSha });
-  expect(got!.resumedBytes as number).toBeGreaterThan(0);
+  expect(
+    got!.resumedBytes as number,
+    `download did not resume; <dest>.part.json after the kill: ${JSON.stringify(stateAtKill.slice(0, 200))}`,
+  ).toBeGreaterThan(0);
   t0 = Date.now();
   expect(await hashFile(dest)).toBe(fileSha);
   timings.rehash = secs(t0);
