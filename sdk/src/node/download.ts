@@ -95,7 +95,12 @@ export async function downloadArtifact(
         chunkSize,
         done: Buffer.from(bitmap).toString('base64'),
       };
-      saving = saving.then(() => writeFile(statePath, JSON.stringify(state)));
+      // Write-then-rename: a kill mid-write must never leave a torn record (which would restart
+      // the download from zero).
+      saving = saving.then(async () => {
+        await writeFile(`${statePath}.tmp`, JSON.stringify(state));
+        await rename(`${statePath}.tmp`, statePath);
+      });
       return saving;
     };
     let refreshing: Promise<DownloadUrl> | undefined;
@@ -161,6 +166,7 @@ export async function downloadArtifact(
     progress.finish();
     await rename(partPath, target);
     await rm(statePath, { force: true });
+    await rm(`${statePath}.tmp`, { force: true });
     return { path: target, size, sha256, resumedBytes };
   } finally {
     await fh.close().catch(() => undefined);
